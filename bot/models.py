@@ -1,0 +1,127 @@
+"""Immutable content models: seminar examples, glossary, key questions and prompt sets.
+
+Built by :mod:`bot.content` from YAML and shared read-only by the engine, exports and the
+Discord layer. No discord imports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+FieldStyle = Literal["short", "paragraph"]
+
+# Discord's own limits that the content format must respect.
+MAX_FIELDS = 5
+MAX_LABEL = 45
+MAX_ANSWER_LENGTH = 4000
+MAX_LINKED_EXAMPLES = 25
+
+
+@dataclass(frozen=True, slots=True)
+class KeyQuestion:
+    """One of the questions a workshop is built around (e.g. the 2016 panels' three)."""
+
+    id: str
+    number: int
+    title: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Speaker:
+    name: str
+    role: str | None = None
+    organisation: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionLink:
+    """Which key question an example illuminates, and one line on why."""
+
+    question_id: str
+    why: str
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    id: str
+    title: str
+    organisation: str
+    speakers: tuple[Speaker, ...]
+    event: str
+    summary: str
+    programmes: tuple[str, ...]
+    questions: tuple[QuestionLink, ...]
+    source_file: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class GlossaryEntry:
+    id: str
+    term: str
+    expansion: str
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerField:
+    id: str
+    label: str
+    style: FieldStyle = "paragraph"
+    required: bool = True
+    max_length: int = 1000
+    min_length: int = 0
+    placeholder: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ExampleLink:
+    example_id: str
+    look_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class Prompt:
+    id: str
+    number: int  # 1-based position in its set
+    title: str
+    question: str
+    guidance: str
+    fields: tuple[AnswerField, ...]
+    examples: tuple[ExampleLink, ...] = ()
+    key_question: str | None = None
+
+    def field_by_id(self, field_id: str) -> AnswerField | None:
+        return next((f for f in self.fields if f.id == field_id), None)
+
+
+@dataclass(frozen=True, slots=True)
+class PromptSet:
+    id: str
+    title: str
+    description: str
+    prompts: tuple[Prompt, ...]
+    source_file: str = ""
+
+    def prompt_by_id(self, prompt_id: str) -> Prompt | None:
+        return next((p for p in self.prompts if p.id == prompt_id), None)
+
+    def prompt_by_number(self, number: int) -> Prompt | None:
+        if 1 <= number <= len(self.prompts):
+            return self.prompts[number - 1]
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Library:
+    """Everything loaded from the content and prompt folders, validated and cross-checked."""
+
+    key_questions: dict[str, KeyQuestion] = field(default_factory=dict)
+    examples: dict[str, Example] = field(default_factory=dict)
+    glossary: dict[str, GlossaryEntry] = field(default_factory=dict)
+    prompt_sets: dict[str, PromptSet] = field(default_factory=dict)
+
+    def examples_for_question(self, question_id: str) -> list[Example]:
+        return [e for e in self.examples.values()
+                if any(q.question_id == question_id for q in e.questions)]
