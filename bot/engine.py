@@ -1,0 +1,329 @@
+"""The session engine: which prompt is live, who answered what. No discord imports.
+
+Every public method takes the server (guild) id first, so one server can never reach another's
+sessions or answers. Errors a user should read are :class:`WorkshopError` subclasses whose
+message is written for that user.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.models import Library, Prompt, PromptSet
+from bot.storage import (
+    AnswerRow,
+    Database,
+    SaveOutcome,
+    SessionRow,
+    SessionStatus,
+)
+
+log = logging.getLogger(__name__)
+
+Pace = Literal["facilitator", "self"]
+MAX_WORKSHOP_NAME = 100
+
+
+class WorkshopError(Exception):
+    """An error whose message is meant for the person who caused it."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(WorkshopError):
+    pass
+
+
+class NoLiveSession(NotFound):
+    pass
+
+
+class SessionAlreadyLive(WorkshopError):
+    pass
+
+
+class InvalidMove(WorkshopError):
+    pass
+
+
+class AnsweringClosed(WorkshopError):
+    """The answer was not saved: the session is paused, closed, or has moved on."""
+
+    def __init__(self, message: str, reason: SaveOutcome) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class InvalidAnswer(WorkshopError):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("Your answer was not saved: " + "; ".join(problems) + ".")
+        self.problems = problems
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    answer: AnswerRow
+    created: bool  # False when an earlier answer was edited (or the submission was a replay)
+    replayed: bool
+    first_in_guild: bool  # the person's first answer in this server: show the privacy notice
+
+
+@dataclass(frozen=True, slots=True)
+class PromptCount:
+    prompt: Prompt
+    answers: int
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    session: SessionRow
+    live: Prompt
+    per_prompt: tuple[PromptCount, ...]
+    participants: int
+
+
+class Engine:
+    """Runs sessions on top of a :class:`Database` and the loaded content :class:`Library`."""
+
+    def __init__(self, db: Database, library: Library) -> None:
+        self.db = db
+        self.library = library
+
+    # helpers ---------------------------------------------------------------------------------
+
+    def prompt_set(self, set_id: str) -> PromptSet:
+        try:
+            return self.library.prompt_sets[set_id]
+        except KeyError:
+            known = ", ".join(sorted(self.library.prompt_sets)) or "none"
+            raise NotFound(f"There is no prompt set called '{set_id}'. Known sets: {known}.") \
+                from None
+
+    def live_prompt(self, session: SessionRow) -> Prompt:
+        pset = self.prompt_set(session.prompt_set)
+        prompt = pset.prompt_by_number(session.current_prompt)
+        if prompt is None:  # the YAML lost prompts since the session started
+            raise NotFound(
+                f"Prompt {session.current_prompt} of '{pset.id}' no longer exists in the "
+                "loaded prompt set; ask the organiser to check the prompt files."
+            )
+        return prompt
+
+    def prompt(self, session: SessionRow, prompt_id: str) -> Prompt:
+        prompt = self.prompt_set(session.prompt_set).prompt_by_id(prompt_id)
+        if prompt is None:
+            raise NotFound(f"Prompt '{prompt_id}' is not part of this session's prompt set.")
+        return prompt
+
+    async def live_session(self, guild_id: int, channel_id: int) -> SessionRow:
+        session = await self.db.live_session(guild_id, channel_id)
+        if session is None:
+            raise NoLiveSession(
+                "There is no session running in this channel. A facilitator can start one "
+                "with `/session start`."
+            )
+        return session
+
+    async def session(self, guild_id: int, session_id: int) -> SessionRow:
+        session = await self.db.session(guild_id, session_id)
+        if session is None:
+            raise NotFound("That session no longer exists in this server.")
+        return session
+
+    # facilitator actions -----------------------------------------------------------------------
+
+    async def start(
+        self, guild_id: int, channel_id: int, *, group_name: str, workshop: str, set_id: str,
+        started_by: int, anonymous: bool = False, pace: Pace = "facilitator",
+    ) -> SessionRow:
+        pset = self.prompt_set(set_id)
+        workshop = " ".join(workshop.split())
+        if not workshop:
+            raise WorkshopError("Give the workshop a name, e.g. `Leeds seminar 2026`.")
+        if len(workshop) > MAX_WORKSHOP_NAME:
+            raise WorkshopError(
+                f"The workshop name is {len(workshop)} characters; the limit is "
+                f"{MAX_WORKSHOP_NAME}."
+            )
+        if pace not in ("facilitator", "self"):
+            raise WorkshopError("Pace must be 'facilitator' or 'self'.")
+        session = await self.db.create_session(
+            guild_id=guild_id, workshop=workshop, channel_id=channel_id, group_name=group_name,
+            prompt_set=pset.id, prompt_count=len(pset.prompts), anonymous=anonymous, pace=pace,
+            started_by=started_by,
+        )
+        if session is None:
+            raise SessionAlreadyLive(
+                "A session is already running in this channel. Close it with `/session close` "
+                "before starting another."
+            )
+        log.info("session %d started in guild %d (set %s)", session.id, guild_id, pset.id)
+        return session
+
+    async def goto(self, guild_id: int, channel_id: int, number: int) -> SessionRow:
+        session = await self.live_session(guild_id, channel_id)
+        if not 1 <= number <= session.prompt_count:
+            raise InvalidMove(
+                f"There is no prompt {number}: this session has prompts 1 to "
+                f"{session.prompt_count}."
+            )
+        return await self._update(session, current_prompt=number)
+
+    async def next(self, guild_id: int, channel_id: int) -> SessionRow:
+        session = await self.live_session(guild_id, channel_id)
+        if session.current_prompt >= session.prompt_count:
+            raise InvalidMove(
+                f"Prompt {session.current_prompt} is the last one. Use `/session close` when "
+                "the group is done."
+            )
+        return await self._update(session, current_prompt=session.current_prompt + 1)
+
+    async def back(self, guild_id: int, channel_id: int) -> SessionRow:
+        session = await self.live_session(guild_id, channel_id)
+        if session.current_prompt <= 1:
+            raise InvalidMove("This is already the first prompt.")
+        return await self._update(session, current_prompt=session.current_prompt - 1)
+
+    async def pause(self, guild_id: int, channel_id: int) -> SessionRow:
+        session = await self.live_session(guild_id, channel_id)
+        if session.status is SessionStatus.PAUSED:
+            raise InvalidMove("Answering is already paused. Use `/session resume` to reopen it.")
+        return await self._update(session, status=SessionStatus.PAUSED)
+
+    async def resume(self, guild_id: int, channel_id: int) -> SessionRow:
+        session = await self.live_session(guild_id, channel_id)
+        if session.status is SessionStatus.OPEN:
+            raise InvalidMove("Answering is already open.")
+        return await self._update(session, status=SessionStatus.OPEN)
+
+    async def close(self, guild_id: int, channel_id: int) -> Status:
+        session = await self.live_session(guild_id, channel_id)
+        closed = await self._update(session, status=SessionStatus.CLOSED)
+        log.info("session %d closed in guild %d", session.id, guild_id)
+        return await self._status(closed)
+
+    async def _update(
+        self, session: SessionRow, *, status: SessionStatus | None = None,
+        current_prompt: int | None = None,
+    ) -> SessionRow:
+        updated = await self.db.update_session(
+            session.guild_id, session.id, status=status, current_prompt=current_prompt
+        )
+        if updated is None:
+            raise NotFound("That session no longer exists in this server.")
+        return updated
+
+    async def status(self, guild_id: int, channel_id: int) -> Status:
+        return await self._status(await self.live_session(guild_id, channel_id))
+
+    async def session_status(self, guild_id: int, session_id: int) -> Status:
+        return await self._status(await self.session(guild_id, session_id))
+
+    async def _status(self, session: SessionRow) -> Status:
+        pset = self.prompt_set(session.prompt_set)
+        counts, people = await self.db.session_counts(session.guild_id, session.id)
+        per_prompt = tuple(PromptCount(p, counts.get(p.id, 0)) for p in pset.prompts)
+        return Status(session, self.live_prompt(session), per_prompt, people)
+
+    async def sessions(self, guild_id: int, workshop: str | None = None) -> list[SessionRow]:
+        return await self.db.sessions(guild_id, workshop)
+
+    async def workshops(self, guild_id: int) -> list[str]:
+        return await self.db.workshop_names(guild_id)
+
+    # participants ------------------------------------------------------------------------------
+
+    def validate_answer(self, prompt: Prompt, values: Mapping[str, str]) -> dict[str, str]:
+        """Check required fields and lengths; returns the values to store, exactly as given
+        (only fields of the prompt, empty optional fields stored as empty strings)."""
+        problems: list[str] = []
+        known = {f.id for f in prompt.fields}
+        for key in values:
+            if key not in known:
+                problems.append(f"'{key}' is not a field of prompt {prompt.number}")
+        clean: dict[str, str] = {}
+        for f in prompt.fields:
+            value = values.get(f.id, "")
+            if not isinstance(value, str):
+                problems.append(f"'{f.label}' must be text")
+                continue
+            length = len(value)
+            if f.required and not value.strip():
+                problems.append(f"'{f.label}' is required")
+            elif length > f.max_length:
+                problems.append(
+                    f"'{f.label}' is {length} characters; the limit is {f.max_length}"
+                )
+            elif value.strip() and length < f.min_length:
+                problems.append(
+                    f"'{f.label}' is {length} characters; it needs at least {f.min_length}"
+                )
+            clean[f.id] = value
+        if problems:
+            raise InvalidAnswer(problems)
+        return clean
+
+    async def submit(
+        self, guild_id: int, session_id: int, prompt_id: str, *, user_id: int,
+        display_name: str, values: Mapping[str, str], interaction_id: int | None = None,
+    ) -> Submission:
+        """Save (or edit) a person's answer. Returns once it is committed to disk."""
+        session = await self.session(guild_id, session_id)
+        prompt = self.prompt(session, prompt_id)
+        clean = self.validate_answer(prompt, values)
+        result = await self.db.save_answer(
+            guild_id=guild_id, session_id=session_id, prompt_id=prompt.id,
+            prompt_number=prompt.number, user_id=user_id, display_name=display_name,
+            fields=clean, interaction_id=interaction_id,
+        )
+        outcome = result.outcome
+        if outcome is SaveOutcome.NO_SESSION:
+            raise NotFound("That session no longer exists in this server.")
+        if outcome is SaveOutcome.CLOSED:
+            raise AnsweringClosed(
+                "This session is closed, so answers can no longer be changed.", outcome
+            )
+        if outcome is SaveOutcome.PAUSED:
+            raise AnsweringClosed(
+                "Answering is paused by the facilitator. Keep your text and submit again once "
+                "the session resumes.", outcome,
+            )
+        if outcome is SaveOutcome.MOVED_ON:
+            raise AnsweringClosed(
+                f"The group has moved on from prompt {prompt.number} to prompt "
+                f"{result.current_prompt}; answers to prompt {prompt.number} are closed.",
+                outcome,
+            )
+        assert result.answer is not None
+        return Submission(
+            answer=result.answer,
+            created=outcome is SaveOutcome.CREATED,
+            replayed=outcome is SaveOutcome.REPLAYED,
+            first_in_guild=result.first_in_guild,
+        )
+
+    async def answer_of(
+        self, guild_id: int, session_id: int, prompt_id: str, user_id: int
+    ) -> AnswerRow | None:
+        return await self.db.answer(guild_id, session_id, prompt_id, user_id)
+
+    async def my_answers(self, guild_id: int, user_id: int) -> list[AnswerRow]:
+        return await self.db.answers_of_user(guild_id, user_id)
+
+    async def forget(self, guild_id: int, user_id: int) -> int:
+        count = await self.db.erase_user(guild_id, user_id)
+        log.info("erased %d answers of one participant in guild %d", count, guild_id)
+        return count
+
+    # settings ----------------------------------------------------------------------------------
+
+    async def facilitator_role(self, guild_id: int) -> int | None:
+        return await self.db.facilitator_role(guild_id)
+
+    async def set_facilitator_role(self, guild_id: int, role_id: int | None) -> None:
+        await self.db.set_facilitator_role(guild_id, role_id)
