@@ -93,6 +93,54 @@ class Engine:
     def __init__(self, db: Database, library: Library) -> None:
         self.db = db
         self.library = library
+        # In-memory mirror of what is live, so the Discord layer can open a form (pre-filled)
+        # without touching the database. The engine is the only writer, so it stays exact.
+        self._live: dict[int, SessionRow] = {}  # open or paused sessions by id
+        self._by_channel: dict[tuple[int, int], int] = {}  # (guild, channel) -> session id
+        self._answers: dict[tuple[int, str, int], dict[str, str]] = {}  # of live sessions
+        self._roles: dict[int, int | None] = {}
+        self._loaded = False
+
+    @classmethod
+    async def create(cls, db: Database, library: Library) -> Engine:
+        engine = cls(db, library)
+        await engine.load()
+        return engine
+
+    async def load(self) -> None:
+        """Fill the in-memory mirror of live sessions, their answers and server settings."""
+        for session in await self.db.unclosed_sessions():
+            self._remember(session)
+        for a in await self.db.answers_of_unclosed_sessions():
+            self._answers[(a.session_id, a.prompt_id, a.user_id)] = a.fields
+        self._roles = await self.db.facilitator_roles()
+        self._loaded = True
+
+    def _remember(self, session: SessionRow) -> SessionRow:
+        key = (session.guild_id, session.channel_id)
+        if session.status is SessionStatus.CLOSED:
+            self._live.pop(session.id, None)
+            if self._by_channel.get(key) == session.id:
+                del self._by_channel[key]
+            for k in [k for k in self._answers if k[0] == session.id]:
+                del self._answers[k]
+        else:
+            self._live[session.id] = session
+            self._by_channel[key] = session.id
+        return session
+
+    # cache look-ups (no database work; None when not live) -------------------------------------
+
+    def peek_live(self, guild_id: int, channel_id: int) -> SessionRow | None:
+        sid = self._by_channel.get((guild_id, channel_id))
+        return self._live.get(sid) if sid is not None else None
+
+    def peek_session(self, guild_id: int, session_id: int) -> SessionRow | None:
+        session = self._live.get(session_id)
+        return session if session is not None and session.guild_id == guild_id else None
+
+    def peek_answer(self, session_id: int, prompt_id: str, user_id: int) -> dict[str, str] | None:
+        return self._answers.get((session_id, prompt_id, user_id))
 
     # helpers ---------------------------------------------------------------------------------
 
@@ -121,7 +169,10 @@ class Engine:
         return prompt
 
     async def live_session(self, guild_id: int, channel_id: int) -> SessionRow:
-        session = await self.db.live_session(guild_id, channel_id)
+        if self._loaded:
+            session = self.peek_live(guild_id, channel_id)
+        else:
+            session = await self.db.live_session(guild_id, channel_id)
         if session is None:
             raise NoLiveSession(
                 "There is no session running in this channel. A facilitator can start one "
@@ -130,7 +181,9 @@ class Engine:
         return session
 
     async def session(self, guild_id: int, session_id: int) -> SessionRow:
-        session = await self.db.session(guild_id, session_id)
+        session = self.peek_session(guild_id, session_id)
+        if session is None:
+            session = await self.db.session(guild_id, session_id)
         if session is None:
             raise NotFound("That session no longer exists in this server.")
         return session
@@ -163,7 +216,7 @@ class Engine:
                 "before starting another."
             )
         log.info("session %d started in guild %d (set %s)", session.id, guild_id, pset.id)
-        return session
+        return self._remember(session)
 
     async def goto(self, guild_id: int, channel_id: int, number: int) -> SessionRow:
         session = await self.live_session(guild_id, channel_id)
@@ -216,7 +269,7 @@ class Engine:
         )
         if updated is None:
             raise NotFound("That session no longer exists in this server.")
-        return updated
+        return self._remember(updated)
 
     async def status(self, guild_id: int, channel_id: int) -> Status:
         return await self._status(await self.live_session(guild_id, channel_id))
@@ -229,6 +282,12 @@ class Engine:
         counts, people = await self.db.session_counts(session.guild_id, session.id)
         per_prompt = tuple(PromptCount(p, counts.get(p.id, 0)) for p in pset.prompts)
         return Status(session, self.live_prompt(session), per_prompt, people)
+
+    async def latest_session(self, guild_id: int, channel_id: int) -> SessionRow | None:
+        """The live session of a channel, or else the last one that ran there."""
+        return self.peek_live(guild_id, channel_id) or await self.db.latest_session(
+            guild_id, channel_id
+        )
 
     async def sessions(self, guild_id: int, workshop: str | None = None) -> list[SessionRow]:
         return await self.db.sessions(guild_id, workshop)
@@ -300,6 +359,8 @@ class Engine:
                 outcome,
             )
         assert result.answer is not None
+        if session_id in self._live:
+            self._answers[(session_id, prompt.id, user_id)] = result.answer.fields
         return Submission(
             answer=result.answer,
             created=outcome is SaveOutcome.CREATED,
@@ -317,13 +378,19 @@ class Engine:
 
     async def forget(self, guild_id: int, user_id: int) -> int:
         count = await self.db.erase_user(guild_id, user_id)
+        for key in [k for k in self._answers
+                    if k[2] == user_id and k[0] in self._live
+                    and self._live[k[0]].guild_id == guild_id]:
+            del self._answers[key]
         log.info("erased %d answers of one participant in guild %d", count, guild_id)
         return count
 
     # settings ----------------------------------------------------------------------------------
 
-    async def facilitator_role(self, guild_id: int) -> int | None:
-        return await self.db.facilitator_role(guild_id)
+    def facilitator_role(self, guild_id: int) -> int | None:
+        """The role that may facilitate in this server (None: Manage Server decides)."""
+        return self._roles.get(guild_id)
 
     async def set_facilitator_role(self, guild_id: int, role_id: int | None) -> None:
         await self.db.set_facilitator_role(guild_id, role_id)
+        self._roles[guild_id] = role_id

@@ -501,6 +501,32 @@ class Database:
             )
         return [_session(r) for r in rows]
 
+    async def latest_session(self, guild_id: int, channel_id: int) -> SessionRow | None:
+        row = await self.fetchone(
+            f"SELECT {_SESSION_COLUMNS} {_SESSION_FROM} "
+            "WHERE s.channel_id = ? AND s.guild_id = ? ORDER BY s.id DESC LIMIT 1",
+            (channel_id, guild_id),
+        )
+        return _session(row) if row else None
+
+    async def unclosed_sessions(self) -> list[SessionRow]:
+        """Every session that is open or paused, in every server (for the engine's cache)."""
+        rows = await self.fetchall(
+            f"SELECT {_SESSION_COLUMNS} {_SESSION_FROM} WHERE s.status != 'closed'"
+        )
+        return [_session(r) for r in rows]
+
+    async def answers_of_unclosed_sessions(self) -> list[AnswerRow]:
+        rows = await self.fetchall(
+            f"SELECT {_ANSWER_COLUMNS_A} FROM answers a JOIN sessions s ON s.id = a.session_id "
+            "WHERE s.status != 'closed'"
+        )
+        return [_answer(r) for r in rows]
+
+    async def facilitator_roles(self) -> dict[int, int | None]:
+        rows = await self.fetchall("SELECT guild_id, facilitator_role_id FROM guild_settings")
+        return {r[0]: r[1] for r in rows}
+
     async def workshop_names(self, guild_id: int) -> list[str]:
         rows = await self.fetchall(
             "SELECT name FROM workshops WHERE guild_id = ? ORDER BY name", (guild_id,)

@@ -36,4 +36,4 @@ async def db(db_path: Path) -> AsyncIterator[Database]:
 
 @pytest.fixture
 async def engine(db: Database, library: Library) -> Engine:
-    return Engine(db, library)
+    return await Engine.create(db, library)
