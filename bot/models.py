@@ -54,6 +54,7 @@ class Example:
     programmes: tuple[str, ...]
     questions: tuple[QuestionLink, ...]
     source_file: str = ""
+    source_note: str = ""  # provenance / caveats (for editors)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +63,7 @@ class GlossaryEntry:
     term: str
     expansion: str
     description: str
+    source_note: str = ""  # provenance / caveats (for editors)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +116,18 @@ class PromptSet:
 
 
 @dataclass(frozen=True, slots=True)
+class EventContext:
+    """Optional context for the source event (``event:`` in ``key-questions.yaml``)."""
+
+    title: str
+    organiser: str = ""
+    when: str = ""
+    hosts: tuple[str, ...] = ()
+    chairs: tuple[Speaker, ...] = ()
+    source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Library:
     """Everything loaded from the content and prompt folders, validated and cross-checked."""
 
@@ -121,6 +135,7 @@ class Library:
     examples: dict[str, Example] = field(default_factory=dict)
     glossary: dict[str, GlossaryEntry] = field(default_factory=dict)
     prompt_sets: dict[str, PromptSet] = field(default_factory=dict)
+    event: EventContext | None = None
 
     def examples_for_question(self, question_id: str) -> list[Example]:
         return [e for e in self.examples.values()

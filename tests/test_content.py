@@ -1,0 +1,626 @@
+"""Content loading and validation: the bundled YAML, every validation rule, extra folders, CLI."""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from bot.cli import main
+from bot.config import BUNDLED_CONTENT_DIR, BUNDLED_PROMPTS_DIR
+from bot.content import ContentError, Problem, load_library
+from bot.models import Library
+
+SOURCE_REPORT = Path("/work/shared/source/seminar-report-2016.txt")
+
+REQUIRED_EXAMPLES = {
+    "leeds-strategic-reform",
+    "leeds-mst-can",
+    "leeds-result-adopt",
+    "birmingham-improvement-journey",
+    "oxfordshire-residential-result",
+    "northamptonshire-mst-fit",
+    "dudley-keep",
+    "nis-tend",
+    "berridge-residential-result",
+    "holmes-costs-value",
+    "essex-manchester-sib",
+    "bridges-outcomes-investment",
+    "dfe-policy-landscape",
+    "young-person-mst",
+    "nis-draft-film",
+}
+REQUIRED_GLOSSARY = {
+    "mst", "mst-can", "mst-fit", "result", "keep", "tend", "adopt", "tfco",
+    "social-impact-bond",
+}
+KEY_QUESTION_IDS = ["identify-change", "scale-and-sustain", "measure-impact"]
+
+
+@pytest.fixture(scope="module")
+def bundled() -> Library:
+    return load_library([BUNDLED_CONTENT_DIR], [BUNDLED_PROMPTS_DIR])
+
+
+# --------------------------------------------------------------------------- bundled content
+
+
+def test_three_key_questions_in_order(bundled: Library) -> None:
+    assert list(bundled.key_questions) == KEY_QUESTION_IDS
+    assert [q.number for q in bundled.key_questions.values()] == [1, 2, 3]
+    assert bundled.key_questions["identify-change"].text == (
+        "How do you identify what you are setting out to change?"
+    )
+    for question in bundled.key_questions.values():
+        assert question.title and question.text.endswith("?")
+
+
+def test_required_examples_present(bundled: Library) -> None:
+    assert set(bundled.examples) >= REQUIRED_EXAMPLES
+
+
+def test_required_glossary_present(bundled: Library) -> None:
+    assert set(bundled.glossary) >= REQUIRED_GLOSSARY
+    assert bundled.glossary["mst"].expansion == "Multisystemic Therapy"
+    assert bundled.glossary["tfco"].expansion == "Treatment Foster Care Oregon"
+
+
+def test_every_glossary_and_question_reference_exists(bundled: Library) -> None:
+    for example in bundled.examples.values():
+        assert set(example.programmes) <= set(bundled.glossary), example.id
+        assert example.questions, f"{example.id} links no key question"
+        for link in example.questions:
+            assert link.question_id in bundled.key_questions
+            assert link.why
+        assert example.source_file.startswith("content/examples/")
+
+
+def test_every_key_question_has_examples(bundled: Library) -> None:
+    for qid in KEY_QUESTION_IDS:
+        assert len(bundled.examples_for_question(qid)) >= 3, qid
+
+
+def test_key_questions_prompt_set(bundled: Library) -> None:
+    pset = bundled.prompt_sets["key-questions"]
+    assert [p.id for p in pset.prompts] == KEY_QUESTION_IDS
+    assert [p.number for p in pset.prompts] == [1, 2, 3]
+    for prompt in pset.prompts:
+        assert prompt.key_question == prompt.id
+        # The prompt asks the panel's question, word for word.
+        assert prompt.question == bundled.key_questions[prompt.id].text
+        assert 1 <= len(prompt.fields) <= 5
+        assert any(f.required for f in prompt.fields)
+        assert prompt.examples
+        for link in prompt.examples:
+            assert link.example_id in bundled.examples
+            assert link.look_at
+    assert pset.prompt_by_number(2) is pset.prompt_by_id("scale-and-sustain")
+
+
+def test_quick_reflection_set(bundled: Library) -> None:
+    pset = bundled.prompt_sets["quick-reflection"]
+    assert len(pset.prompts) == 3
+    for prompt in pset.prompts:
+        assert len(prompt.fields) == 1
+        assert prompt.fields[0].style == "short" and prompt.fields[0].required
+        assert prompt.key_question in bundled.key_questions
+
+
+def test_event_context(bundled: Library) -> None:
+    assert bundled.event is not None
+    assert bundled.event.when == "November 2016"
+    assert {c.name for c in bundled.event.chairs} == {"Helen Jones", "David Fairhurst"}
+
+
+@pytest.mark.skipif(not SOURCE_REPORT.exists(), reason="source report not available")
+def test_people_and_organisations_are_from_the_source(bundled: Library) -> None:
+    text = SOURCE_REPORT.read_text(encoding="utf-8")
+    source = " ".join(text.replace("\u2019", "'").replace("\u2018", "'").split())
+    speakers = [s for e in bundled.examples.values() for s in e.speakers]
+    assert bundled.event is not None
+    speakers += bundled.event.chairs
+    for speaker in speakers:
+        assert speaker.name in source
+        if speaker.organisation:
+            assert speaker.organisation in source
+        if speaker.role and not speaker.role.startswith("Chair"):
+            assert speaker.role in source
+
+
+# --------------------------------------------------------------------------- helpers
+
+VALID_SET: dict[str, Any] = {
+    "id": "organiser-set",
+    "title": "Organiser set",
+    "description": "A small valid prompt set.",
+    "prompts": [
+        {
+            "id": "first",
+            "title": "First prompt",
+            "question": "What is the first thing?",
+            "guidance": "Take five minutes.",
+            "key_question": "identify-change",
+            "fields": [
+                {"id": "answer", "label": "Your answer", "style": "paragraph",
+                 "required": True, "max_length": 500, "placeholder": "Write here"},
+            ],
+            "examples": [{"example": "leeds-strategic-reform", "look_at": "The planning."}],
+        }
+    ],
+}
+
+VALID_EXAMPLE: dict[str, Any] = {
+    "id": "organiser-example",
+    "title": "An organiser's example",
+    "organisation": "Somewhere Council",
+    "speakers": [{"name": "A Person", "role": "Lead", "organisation": "Somewhere Council"}],
+    "event": "Local workshop",
+    "summary": "A short summary.",
+    "programmes": ["mst"],
+    "questions": [{"question": "measure-impact", "why": "Look at the measures."}],
+}
+
+
+def write(path: Path, data: Any) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = data if isinstance(data, str) else yaml.safe_dump(data, sort_keys=False)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def load_errors(content: list[Path], prompts: list[Path]) -> ContentError:
+    with pytest.raises(ContentError) as info:
+        load_library(content, prompts)
+    return info.value
+
+
+def problem_at(error: ContentError, key: str) -> Problem:
+    matches = [p for p in error.problems if p.key == key]
+    assert matches, f"no problem at {key!r} in:\n{error.report()}"
+    return matches[0]
+
+
+# --------------------------------------------------------------------------- prompt-set rules
+
+Mutation = Callable[[dict[str, Any]], None]
+
+
+def _set(path: str, value: Any) -> Mutation:
+    """Set the value at a dotted path like ``prompts.0.fields.0.label``."""
+    parts = [int(p) if p.isdigit() else p for p in path.split(".")]
+
+    def mutate(data: dict[str, Any]) -> None:
+        target: Any = data
+        for part in parts[:-1]:
+            target = target[part]
+        target[parts[-1]] = value
+
+    return mutate
+
+
+def _delete(path: str) -> Mutation:
+    parts = [int(p) if p.isdigit() else p for p in path.split(".")]
+
+    def mutate(data: dict[str, Any]) -> None:
+        target: Any = data
+        for part in parts[:-1]:
+            target = target[part]
+        del target[parts[-1]]
+
+    return mutate
+
+
+def _rename(path: str, new_key: str) -> Mutation:
+    parts = [int(p) if p.isdigit() else p for p in path.split(".")]
+
+    def mutate(data: dict[str, Any]) -> None:
+        target: Any = data
+        for part in parts[:-1]:
+            target = target[part]
+        target[new_key] = target.pop(parts[-1])
+
+    return mutate
+
+
+def _field(i: int, **extra: Any) -> dict[str, Any]:
+    return {"id": f"f{i}", "label": f"Field {i}", **extra}
+
+
+def _prompt(i: int) -> dict[str, Any]:
+    return {"id": f"p{i}", "title": f"Prompt {i}", "question": "Q?", "guidance": "G.",
+            "fields": [_field(1)]}
+
+
+PROMPT_CASES = [
+    ("missing-required", _delete("prompts.0.question"), "prompts[0].question",
+     "required key 'question' is missing"),
+    ("empty-title", _set("prompts.0.title", ""), "prompts[0].title", "must not be empty"),
+    ("whitespace-guidance", _set("prompts.0.guidance", "   \n "), "prompts[0].guidance",
+     "must not be empty"),
+    ("null-question", _set("prompts.0.question", None), "prompts[0].question",
+     "must not be empty"),
+    ("number-as-text", _set("title", 2016), "title", "expected text, got the number 2016"),
+    ("bool-as-text", _set("prompts.0.fields.0.required", "yes"), "prompts[0].fields[0].required",
+     "expected true or false"),
+    ("bool-as-int", _set("prompts.0.fields.0.max_length", True),
+     "prompts[0].fields[0].max_length", "expected a whole number"),
+    ("float-as-int", _set("prompts.0.fields.0.max_length", 10.5),
+     "prompts[0].fields[0].max_length", "expected a whole number"),
+    ("unknown-key-typo", _rename("prompts.0.fields.0.label", "lable"),
+     "prompts[0].fields[0].lable", "unknown key 'lable' (did you mean 'label'?)"),
+    ("unknown-top-key", _set("descripton", "x"), "descripton",
+     "unknown key 'descripton' (did you mean 'description'?)"),
+    ("bad-set-id", _set("id", "Organiser Set"), "id", "not a valid id"),
+    ("bad-prompt-id", _set("prompts.0.id", "-leading-hyphen"), "prompts[0].id",
+     "not a valid id"),
+    ("long-id", _set("prompts.0.id", "a" * 51), "prompts[0].id", "not a valid id"),
+    ("duplicate-prompt-id", _set("prompts", [_prompt(1), _prompt(1)]), "prompts[1].id",
+     "duplicate prompt id 'p1'"),
+    ("duplicate-field-id", _set("prompts.0.fields", [_field(1), _field(1)]),
+     "prompts[0].fields[1].id", "duplicate field id 'f1'"),
+    ("too-many-fields", _set("prompts.0.fields", [_field(i) for i in range(6)]),
+     "prompts[0].fields", "has 6 fields; the limit is 5"),
+    ("zero-fields", _set("prompts.0.fields", []), "prompts[0].fields",
+     "needs at least 1 fields"),
+    ("fields-not-a-list", _set("prompts.0.fields", "answer"), "prompts[0].fields",
+     "expected a list"),
+    ("long-label", _set("prompts.0.fields.0.label", "x" * 52), "prompts[0].fields[0].label",
+     "label is 52 characters; the limit is 45"),
+    ("max-length-too-big", _set("prompts.0.fields.0.max_length", 4001),
+     "prompts[0].fields[0].max_length", "the limit is 4000"),
+    ("max-length-zero", _set("prompts.0.fields.0.max_length", 0),
+     "prompts[0].fields[0].max_length", "must be at least 1"),
+    ("min-over-max", _set("prompts.0.fields.0.min_length", 600),
+     "prompts[0].fields[0].min_length", "min_length (600) is more than max_length (500)"),
+    ("long-placeholder", _set("prompts.0.fields.0.placeholder", "p" * 101),
+     "prompts[0].fields[0].placeholder", "placeholder is 101 characters; the limit is 100"),
+    ("bad-style", _set("prompts.0.fields.0.style", "long"), "prompts[0].fields[0].style",
+     "style must be 'short' or 'paragraph'"),
+    ("too-many-examples",
+     _set("prompts.0.examples",
+          [{"example": "leeds-strategic-reform", "look_at": "x"}] * 26),
+     "prompts[0].examples", "has 26 linked examples; the limit is 25"),
+    ("duplicate-example-link",
+     _set("prompts.0.examples", [{"example": "dudley-keep", "look_at": "x"}] * 2),
+     "prompts[0].examples[1].example", "linked twice"),
+    ("unknown-example", _set("prompts.0.examples.0.example", "leeds-strategic-reform2"),
+     "prompts[0].examples[0].example",
+     "unknown example id 'leeds-strategic-reform2' (did you mean 'leeds-strategic-reform'?)"),
+    ("unknown-key-question", _set("prompts.0.key_question", "identify-changes"),
+     "prompts[0].key_question", "unknown key question id 'identify-changes'"),
+    ("no-prompts", _set("prompts", []), "prompts", "needs at least 1 prompts"),
+    ("too-many-prompts", _set("prompts", [_prompt(i) for i in range(26)]), "prompts",
+     "has 26 prompts; the limit is 25"),
+    ("long-title", _set("prompts.0.title", "t" * 201), "prompts[0].title",
+     "title is 201 characters; the limit is 200"),
+    ("long-question", _set("prompts.0.question", "q" * 1001), "prompts[0].question",
+     "question is 1001 characters; the limit is 1000"),
+    ("long-guidance", _set("prompts.0.guidance", "g" * 1001), "prompts[0].guidance",
+     "guidance is 1001 characters; the limit is 1000"),
+    ("long-look-at", _set("prompts.0.examples.0.look_at", "l" * 201),
+     "prompts[0].examples[0].look_at", "look_at is 201 characters; the limit is 200"),
+    ("prompt-not-mapping", _set("prompts.0", "just text"), "prompts[0]",
+     "expected a mapping of keys, got text"),
+]
+
+
+def test_valid_organiser_set_loads(tmp_path: Path) -> None:
+    write(tmp_path / "prompts" / "organiser.yaml", VALID_SET)
+    library = load_library([BUNDLED_CONTENT_DIR], [BUNDLED_PROMPTS_DIR, tmp_path / "prompts"])
+    pset = library.prompt_sets["organiser-set"]
+    assert pset.prompts[0].fields[0].max_length == 500
+    assert pset.prompts[0].fields[0].placeholder == "Write here"
+    assert pset.source_file.endswith("prompts/organiser.yaml")
+
+
+@pytest.mark.parametrize(("mutate", "key", "message"),
+                         [c[1:] for c in PROMPT_CASES], ids=[c[0] for c in PROMPT_CASES])
+def test_prompt_set_rule(tmp_path: Path, mutate: Mutation, key: str, message: str) -> None:
+    data = copy.deepcopy(VALID_SET)
+    mutate(data)
+    path = write(tmp_path / "prompts" / "bad-set.yaml", data)
+    error = load_errors([BUNDLED_CONTENT_DIR], [BUNDLED_PROMPTS_DIR, path.parent])
+    problem = problem_at(error, key)
+    assert message in problem.message
+    assert problem.file.endswith("prompts/bad-set.yaml")
+    assert problem.line is not None
+    assert f"bad-set.yaml:{problem.line}: {key}: " in error.report()
+    # Only the broken file is blamed.
+    assert all(p.file == problem.file for p in error.problems)
+
+
+# --------------------------------------------------------------------------- content rules
+
+
+CONTENT_CASES = [
+    ("unknown-programme", "examples/x.yaml",
+     {"examples": [{**VALID_EXAMPLE, "programmes": ["mst", "msst"]}]},
+     "examples[0].programmes[1]", "unknown glossary id 'msst' (did you mean 'mst'?)"),
+    ("unknown-question", "examples/x.yaml",
+     {"examples": [{**VALID_EXAMPLE,
+                    "questions": [{"question": "measure-impacts", "why": "x"}]}]},
+     "examples[0].questions[0].question", "unknown key question id 'measure-impacts'"),
+    ("no-questions", "examples/x.yaml",
+     {"examples": [{**VALID_EXAMPLE, "questions": []}]},
+     "examples[0].questions", "needs at least 1"),
+    ("duplicate-example", "examples/x.yaml",
+     {"examples": [VALID_EXAMPLE, VALID_EXAMPLE]},
+     "examples[1]", "duplicate example id 'organiser-example': already defined at"),
+    ("long-summary", "examples/x.yaml",
+     {"examples": [{**VALID_EXAMPLE, "summary": "s" * 1001}]},
+     "examples[0].summary", "summary is 1001 characters; the limit is 1000"),
+    ("long-example-title", "examples/x.yaml",
+     {"examples": [{**VALID_EXAMPLE, "title": "t" * 101}]},
+     "examples[0].title", "title is 101 characters; the limit is 100"),
+    ("long-why", "examples/x.yaml",
+     {"examples": [{**VALID_EXAMPLE,
+                    "questions": [{"question": "measure-impact", "why": "w" * 201}]}]},
+     "examples[0].questions[0].why", "why is 201 characters; the limit is 200"),
+    ("speaker-without-name", "examples/x.yaml",
+     {"examples": [{**VALID_EXAMPLE, "speakers": [{"role": "Lead"}]}]},
+     "examples[0].speakers[0].name", "required key 'name' is missing"),
+    ("example-typo", "examples/x.yaml",
+     {"examples": [{**VALID_EXAMPLE, "sumary": "typo"}]},
+     "examples[0].sumary", "did you mean 'summary'?"),
+    ("bad-example-id", "examples/x.yaml",
+     {"examples": [{**VALID_EXAMPLE, "id": "Organiser_Example"}]},
+     "examples[0].id", "not a valid id"),
+    ("duplicate-glossary", "glossary.yaml",
+     {"glossary": [{"id": "zz", "term": "ZZ", "expansion": "Z", "description": "D"}] * 2},
+     "glossary[1]", "duplicate glossary id 'zz'"),
+    ("glossary-missing-expansion", "glossary.yaml",
+     {"glossary": [{"id": "zz", "term": "ZZ", "description": "D"}]},
+     "glossary[0].expansion", "required key 'expansion' is missing"),
+    ("key-question-number-not-int", "key-questions.yaml",
+     {"questions": [{"id": "extra-q", "number": "four", "title": "T", "text": "X?"}]},
+     "questions[0].number", "expected a whole number"),
+    ("key-question-number-taken", "key-questions.yaml",
+     {"questions": [{"id": "extra-q", "number": 7, "title": "T", "text": "X?"},
+                    {"id": "extra-r", "number": 7, "title": "T", "text": "X?"}]},
+     "questions[1].number", "number 7 is already used by key question 'extra-q'"),
+    ("key-question-number-taken-by-bundled", "key-questions.yaml",
+     {"questions": [{"id": "extra-q", "number": 2, "title": "T", "text": "X?"}]},
+     "questions[0].number",
+     "number 2 is already used by key question 'scale-and-sustain' at content/key-questions"),
+    ("stray-file", "glosary.yaml", {"glossary": []},
+     "", "unexpected file in a content folder (did you mean 'glossary.yaml'?)"),
+]
+
+
+@pytest.mark.parametrize(("relpath", "data", "key", "message"),
+                         [c[1:] for c in CONTENT_CASES], ids=[c[0] for c in CONTENT_CASES])
+def test_content_rule(tmp_path: Path, relpath: str, data: Any, key: str, message: str) -> None:
+    extra = tmp_path / "organiser-content"
+    write(extra / relpath, data)
+    error = load_errors([BUNDLED_CONTENT_DIR, extra], [BUNDLED_PROMPTS_DIR])
+    problem = problem_at(error, key)
+    assert message in problem.message
+    assert problem.file.endswith(f"organiser-content/{relpath}")
+
+
+# --------------------------------------------------------------------------- files and YAML
+
+
+def test_line_numbers_and_report_format(tmp_path: Path) -> None:
+    text = """\
+id: lines
+title: Lines
+description: Checks line numbers.
+prompts:
+  - id: one
+    title: One
+    question: Q?
+    guidance: G.
+    fields:
+      - id: a
+        label: A
+      - id: b
+        label: B
+      - id: c
+        label: This label is far, far too long for a Discord modal!
+"""
+    path = write(tmp_path / "prompts" / "lines.yaml", text)
+    error = load_errors([BUNDLED_CONTENT_DIR], [path.parent])
+    assert len(error.problems) == 1
+    assert error.report().endswith(
+        "prompts/lines.yaml:15: prompts[0].fields[2].label: "
+        "label is 52 characters; the limit is 45"
+    )
+
+
+def test_all_problems_reported_in_one_run(tmp_path: Path) -> None:
+    data = copy.deepcopy(VALID_SET)
+    field = data["prompts"][0]["fields"][0]
+    field["label"] = "x" * 46  # 1
+    field["style"] = "huge"  # 2
+    data["prompts"][0]["guidance"] = ""  # 3
+    path = write(tmp_path / "p" / "three.yaml", data)
+    error = load_errors([BUNDLED_CONTENT_DIR], [path.parent])
+    assert len(error.problems) == 3, error.report()
+    assert len(error.report().splitlines()) == 3
+    lines = [p.line for p in error.problems]
+    assert lines == sorted(lines)
+
+
+def test_problems_across_files_are_sorted(tmp_path: Path) -> None:
+    bad = copy.deepcopy(VALID_SET)
+    bad["prompts"][0]["title"] = ""
+    write(tmp_path / "p" / "b.yaml", {**bad, "id": "set-b"})
+    write(tmp_path / "p" / "a.yaml", {**bad, "id": "set-a", "title": ""})
+    error = load_errors([BUNDLED_CONTENT_DIR], [tmp_path / "p"])
+    files = [p.file for p in error.problems]
+    assert files == sorted(files) and len(set(files)) == 2
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "file is empty"),
+        (b"# only a comment\n", "file is empty"),
+        (b"- just\n- a list\n", "expected a mapping of keys at the top level, got a list"),
+        (b"just text\n", "expected a mapping of keys at the top level, got text"),
+        (b"id: x\ntitle: [unclosed\n", "not valid YAML"),
+        (b"id: x\n\tbad: tab\n", "not valid YAML"),
+        (b"id: \xff\xfe broken\n", "not valid UTF-8"),
+        (b"id: x\nid: y\n", "duplicate key 'id' (first given on line 1)"),
+        (b"id: !custom x\n", "YAML tag '!custom' is not allowed"),
+        (b"id: x\ntitle: &t [*t]\n", "title: expected text, got a list"),
+    ],
+    ids=["empty", "comment-only", "list", "scalar", "unclosed", "tab", "latin1", "dup-key",
+         "custom-tag", "recursive-alias"],
+)
+def test_unreadable_prompt_files(tmp_path: Path, content: bytes, message: str) -> None:
+    folder = tmp_path / "prompts"
+    folder.mkdir()
+    (folder / "broken.yaml").write_bytes(content)
+    error = load_errors([BUNDLED_CONTENT_DIR], [BUNDLED_PROMPTS_DIR, folder])
+    assert "broken.yaml" in error.report()
+    assert message in error.report()
+
+
+def test_python_tag_is_rejected_and_runs_nothing(tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    folder = tmp_path / "prompts"
+    write(folder / "evil.yaml",
+          f'id: evil\ntitle: !!python/object/apply:os.system ["touch {marker}"]\n')
+    error = load_errors([BUNDLED_CONTENT_DIR], [BUNDLED_PROMPTS_DIR, folder])
+    assert not marker.exists()
+    problem = problem_at(error, "title")
+    assert problem.file.endswith("evil.yaml")
+    assert problem.line == 2
+    assert "!!python/object/apply:os.system" in problem.message
+
+
+def test_python_tag_in_examples_is_rejected(tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    extra = tmp_path / "content"
+    write(extra / "examples" / "evil.yaml",
+          f'examples: !!python/object/apply:os.system ["touch {marker}"]\n')
+    error = load_errors([BUNDLED_CONTENT_DIR, extra], [BUNDLED_PROMPTS_DIR])
+    assert not marker.exists()
+    assert "examples/evil.yaml:1:" in error.report()
+
+
+def test_missing_bundled_dirs_are_named(tmp_path: Path) -> None:
+    error = load_errors([tmp_path / "no-content"], [tmp_path / "no-prompts"])
+    report = error.report()
+    assert "no-content: content folder not found" in report
+    assert "no-prompts: prompt folder not found" in report
+
+
+def test_first_content_dir_needs_core_files(tmp_path: Path) -> None:
+    folder = tmp_path / "content"
+    folder.mkdir()
+    error = load_errors([folder], [BUNDLED_PROMPTS_DIR])
+    assert "content/key-questions.yaml: file not found" in error.report()
+    assert "content/glossary.yaml: file not found" in error.report()
+
+
+def test_empty_base_prompt_dir(tmp_path: Path) -> None:
+    (tmp_path / "prompts").mkdir()
+    error = load_errors([BUNDLED_CONTENT_DIR], [tmp_path / "prompts"])
+    assert "no prompt sets" in error.report()
+
+
+# --------------------------------------------------------------------------- extra folders
+
+
+def test_organiser_folders_add_to_bundled(tmp_path: Path) -> None:
+    content = tmp_path / "organiser" / "content"
+    prompts = tmp_path / "organiser" / "prompts"
+    write(content / "examples" / "local.yaml", {"examples": [VALID_EXAMPLE]})
+    write(content / "glossary.yaml",
+          {"glossary": [{"id": "local-term", "term": "LT", "expansion": "Local term",
+                         "description": "Only here."}]})
+    data = copy.deepcopy(VALID_SET)
+    data["prompts"][0]["examples"].append(
+        {"example": "organiser-example", "look_at": "The local example."})
+    write(prompts / "local.yaml", data)
+
+    library = load_library([BUNDLED_CONTENT_DIR, content], [BUNDLED_PROMPTS_DIR, prompts])
+    assert {"key-questions", "quick-reflection", "organiser-set"} <= set(library.prompt_sets)
+    assert "organiser-example" in library.examples and "leeds-mst-can" in library.examples
+    assert "local-term" in library.glossary and "mst" in library.glossary
+    assert library.examples["organiser-example"].speakers[0].name == "A Person"
+    assert library.examples["organiser-example"] in library.examples_for_question(
+        "measure-impact")
+    linked = [link.example_id for link in library.prompt_sets["organiser-set"].prompts[0].examples]
+    assert linked == ["leeds-strategic-reform", "organiser-example"]
+
+
+@pytest.mark.parametrize(
+    ("relpath", "data", "kind", "ident", "bundled_file"),
+    [
+        ("examples/clash.yaml", {"examples": [{**VALID_EXAMPLE, "id": "dudley-keep"}]},
+         "example", "dudley-keep", "content/examples/workshops.yaml"),
+        ("glossary.yaml",
+         {"glossary": [{"id": "mst", "term": "M", "expansion": "E", "description": "D"}]},
+         "glossary", "mst", "content/glossary.yaml"),
+        ("key-questions.yaml",
+         {"questions": [{"id": "measure-impact", "number": 9, "title": "T", "text": "X?"}]},
+         "key question", "measure-impact", "content/key-questions.yaml"),
+    ],
+    ids=["example", "glossary", "key-question"],
+)
+def test_colliding_content_id_names_both_files(
+    tmp_path: Path, relpath: str, data: Any, kind: str, ident: str, bundled_file: str
+) -> None:
+    extra = tmp_path / "organiser"
+    write(extra / relpath, data)
+    error = load_errors([BUNDLED_CONTENT_DIR, extra], [BUNDLED_PROMPTS_DIR])
+    assert len(error.problems) == 1, error.report()
+    line = error.report()
+    assert f"organiser/{relpath}:" in line
+    assert re.search(rf"duplicate {kind} id '{ident}': already defined at "
+                     rf"{re.escape(bundled_file)}:\d+", line)
+
+
+def test_colliding_prompt_set_id_names_both_files(tmp_path: Path) -> None:
+    write(tmp_path / "extra" / "mine.yaml", {**copy.deepcopy(VALID_SET), "id": "key-questions"})
+    error = load_errors([BUNDLED_CONTENT_DIR], [BUNDLED_PROMPTS_DIR, tmp_path / "extra"])
+    report = error.report()
+    assert "extra/mine.yaml:1:" in report
+    assert "duplicate prompt set id 'key-questions': already defined at " \
+           "prompts/key-questions.yaml" in report
+
+
+def test_same_folder_twice_is_loaded_once() -> None:
+    library = load_library([BUNDLED_CONTENT_DIR, BUNDLED_CONTENT_DIR],
+                           [BUNDLED_PROMPTS_DIR, BUNDLED_PROMPTS_DIR])
+    assert len(library.prompt_sets) == 2
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in ("EXTRA_CONTENT_DIRS", "EXTRA_PROMPT_DIRS", "LOG_LEVEL", "SHARD_COUNT",
+                 "RETENTION_DAYS", "DEV_GUILD_ID"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)  # no stray .env is picked up
+
+
+def test_cli_validate_bundled(clean_env: None, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate"]) == 0
+    out = capsys.readouterr().out
+    assert "OK:" in out and "3 key questions" in out and "key-questions" in out
+
+
+def test_cli_validate_bad_prompts(
+    clean_env: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = copy.deepcopy(VALID_SET)
+    data["prompts"][0]["fields"][0]["lable"] = data["prompts"][0]["fields"][0].pop("label")
+    bad_dir = tmp_path / "bad"
+    write(bad_dir / "typo.yaml", data)
+    assert main(["validate", "--prompts", str(bad_dir)]) == 1
+    err = capsys.readouterr().err
+    assert "typo.yaml" in err
+    assert "prompts[0].fields[0].lable: unknown key 'lable' (did you mean 'label'?)" in err
+    assert "prompts[0].fields[0].label: required key 'label' is missing" in err
