@@ -971,6 +971,15 @@ class InteractionResult:
         )
         return self
 
+    async def reply(self, timeout: float | None = None) -> EmulatedMessage | None:
+        """What the person ends up seeing: the response message once any "thinking…" deferral
+        has been filled in (for an update, the edited message). None for a modal, an
+        autocomplete result or a deferred update."""
+        await self.response(timeout)
+        if self.response_type in (4, 5, 7):
+            return await self.wait_for_original(timeout=timeout)
+        return None
+
     async def wait_for_original(
         self,
         predicate: Callable[[EmulatedMessage], bool] | None = None,

@@ -1700,6 +1700,15 @@ class Emulator:
             self._emit("interaction", result)
         return result
 
+    def redeliver(self, result: InteractionResult) -> None:
+        """Dispatch an interaction's INTERACTION_CREATE once more, unchanged, as Discord may
+        after a gateway resume. A bot must not act on it twice (and cannot respond twice)."""
+        guild = result.channel.guild if result.channel is not None else None
+        session = self._session_for(guild.id if guild else None)
+        if session is None:
+            raise EmulatorUsageError("the bot is not connected to the emulator's gateway")
+        session.dispatch("INTERACTION_CREATE", result.payload)
+
     def _deadline_passed(self, result: InteractionResult) -> None:
         if result._deadline is not None:
             self._deadlines.discard(result._deadline)
