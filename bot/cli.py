@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.config import Settings, SettingsError
+from bot.models import Library
 
 log = logging.getLogger("workshop_bot")
 
@@ -31,12 +32,194 @@ def _cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+NO_TOKEN_HELP = """\
+No DISCORD_TOKEN is set, so the bot cannot connect to Discord.
+
+To get a token: https://discord.com/developers/applications -> New Application -> Bot ->
+Reset Token; put it in a .env file beside this project as DISCORD_TOKEN=... (see
+.env.example and the README's "Running it in your server").
+
+Without a token you can still try everything offline: `workshop-bot demo` plays a scripted
+workshop against a local Discord emulator."""
+
+
+def _load_or_report(settings: Settings) -> Library | None:
+    from bot.content import ContentError, load_library
+
+    try:
+        return load_library(settings.content_dirs, settings.prompt_dirs)
+    except ContentError as exc:
+        print("The content or prompt files have problems; fix them and start again:",
+              file=sys.stderr)
+        print(exc.report(), file=sys.stderr)
+        return None
+
+
+def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    if not settings.discord_token:
+        print(NO_TOKEN_HELP, file=sys.stderr)
+        return 2
+    if _load_or_report(settings) is None:
+        return 1
+    import asyncio
+
+    from bot.discord_ui.runner import serve
+    from bot.storage import StorageError
+
+    try:
+        return asyncio.run(serve(settings))
+    except StorageError as exc:
+        print(f"workshop-bot: {exc}", file=sys.stderr)
+        return 1
+
+
+def _cmd_default(args: argparse.Namespace, settings: Settings) -> int:
+    """No subcommand: run the bot when a token is configured, else the offline demo."""
+    if settings.discord_token:
+        return _cmd_run(args, settings)
+    print(NO_TOKEN_HELP + "\n\nStarting the offline demo now.\n", file=sys.stderr)
+    args.out = Path("demo-output")
+    return _cmd_demo(args, settings)
+
+
+def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    import asyncio
+
+    from bot.demo import run_demo
+
+    return asyncio.run(run_demo(settings, out_dir=args.out))
+
+
+def _cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.backup import BackupError, backup_database
+
+    try:
+        report = backup_database(settings.database_path, args.path)
+    except BackupError as exc:
+        print(f"workshop-bot backup: {exc}", file=sys.stderr)
+        return 1
+    print(report)
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    """Export a workshop or one session from the database in the settings, offline."""
+    import asyncio
+
+    from bot.exports import (
+        ExportError,
+        ExportFormat,
+        ExportScope,
+        export_to_dir,
+        find_session_guild,
+        find_workshop_guilds,
+    )
+    from bot.storage import Database, StorageError
+
+    try:
+        fmt = ExportFormat.parse(args.format)
+    except ExportError as exc:
+        print(f"workshop-bot: {exc.message}", file=sys.stderr)
+        return 1
+    db_path = settings.database_path
+    if not db_path.is_file():  # never create an empty database just to export from it
+        print(f"workshop-bot: there is no database at {db_path} (DATABASE_PATH); nothing to "
+              "export", file=sys.stderr)
+        return 1
+    from bot.content import ContentError, load_library
+
+    try:
+        library = load_library(settings.content_dirs, settings.prompt_dirs)
+    except ContentError as exc:
+        print("workshop-bot: warning: the prompt files have problems, so prompts are shown by "
+              f"id only:\n{exc.report()}", file=sys.stderr)
+        library = Library()
+    out: Path = args.output if args.output is not None else Path.cwd()
+    if out.is_dir() or (not out.exists() and not out.suffix):
+        out_dir, filename = out, None
+    else:
+        out_dir, filename = out.parent, out.name
+
+    async def run() -> int:
+        db = await Database.open(db_path)
+        try:
+            if args.session is not None:
+                scope = ExportScope.session(args.session)
+                guild = await find_session_guild(db, args.session)
+                if guild is None or (args.guild is not None and guild != args.guild):
+                    print(f"workshop-bot: there is no session with id {args.session}"
+                          + (f" in server {args.guild}" if args.guild is not None else ""),
+                          file=sys.stderr)
+                    return 1
+            else:
+                scope = ExportScope.workshop(args.workshop)
+                guilds = await find_workshop_guilds(db, args.workshop)
+                if args.guild is not None:
+                    guild = args.guild
+                elif len(guilds) == 1:
+                    guild = next(iter(guilds))
+                elif not guilds:
+                    rows = await db.fetchall("SELECT DISTINCT name FROM workshops ORDER BY name")
+                    known = ", ".join(f"'{r[0]}'" for r in rows) or "none"
+                    print(f"workshop-bot: no workshop called '{args.workshop}' in the database. "
+                          f"Known workshops: {known}.", file=sys.stderr)
+                    return 1
+                else:
+                    print(f"workshop-bot: a workshop called '{args.workshop}' exists in "
+                          f"{len(guilds)} servers; choose one with --guild: "
+                          + ", ".join(str(g) for g in guilds), file=sys.stderr)
+                    return 1
+            result = await export_to_dir(
+                db, library, guild_id=guild, scope=scope, fmt=fmt, out_dir=out_dir,
+                actor_id=None, filename=filename, via="cli",
+            )
+        except ExportError as exc:
+            print(f"workshop-bot: {exc.message}", file=sys.stderr)
+            return 1
+        finally:
+            await db.close()
+        print(f"Wrote {result.path} ({result.answers} answers from {result.sessions} "
+              f"session{'s' if result.sessions != 1 else ''}, {result.size:,} bytes)")
+        return 0
+
+    try:
+        return asyncio.run(run())
+    except (StorageError, OSError) as exc:
+        print(f"workshop-bot: {exc}", file=sys.stderr)
+        return 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="workshop-bot",
         description="Run structured discussion workshops in Discord.",
     )
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser.set_defaults(func=_cmd_default)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("run", help="run the bot in Discord (needs DISCORD_TOKEN)")
+    p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("demo", help="play a scripted workshop offline, against a local emulator")
+    p.add_argument("--out", type=Path, default=Path("demo-output"),
+                   help="folder for the exported files (default: ./demo-output)")
+    p.set_defaults(func=_cmd_demo)
+
+    p = sub.add_parser("backup", help="copy the database safely while the bot runs")
+    p.add_argument("path", type=Path, help="file to write the backup to")
+    p.set_defaults(func=_cmd_backup)
+
+    p = sub.add_parser("export", help="export answers to CSV, XLSX, JSON or Markdown")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--workshop", help="workshop name (all its groups; case-insensitive)")
+    which.add_argument("--session", type=int, help="one session, by id")
+    p.add_argument("--format", required=True, choices=["csv", "xlsx", "json", "md", "markdown"],
+                   help="file format")
+    p.add_argument("-o", "--output", type=Path, default=None,
+                   help="folder (file name generated) or file path (default: this folder)")
+    p.add_argument("--guild", type=int, default=None,
+                   help="server id; needed only when the workshop name is used in several")
+    p.set_defaults(func=_cmd_export)
 
     p = sub.add_parser("validate", help="check the content and prompt YAML files")
     p.add_argument("--content", type=Path, action="append",

@@ -691,6 +691,55 @@ class Database:
 
         return await self.write(job)
 
+    # retention -----------------------------------------------------------------------------
+
+    async def retention_candidates(
+        self, *, warn_before: str, delete_before: str, warned_before: str
+    ) -> tuple[list[SessionRow], list[SessionRow]]:
+        """Closed sessions to warn about (closed before ``warn_before``, not yet warned) and to
+        delete (closed before ``delete_before`` and warned before ``warned_before``)."""
+        base = f"SELECT {_SESSION_COLUMNS} {_SESSION_FROM} WHERE s.status = 'closed' "
+        warn = await self.fetchall(
+            base + "AND s.closed_at < ? AND s.retention_warned_at IS NULL ORDER BY s.id",
+            (warn_before,),
+        )
+        delete = await self.fetchall(
+            base + "AND s.closed_at < ? AND s.retention_warned_at < ? ORDER BY s.id",
+            (delete_before, warned_before),
+        )
+        return [_session(r) for r in warn], [_session(r) for r in delete]
+
+    async def mark_retention_warned(self, session_ids: list[int]) -> None:
+        async def job(conn: aiosqlite.Connection) -> None:
+            await conn.executemany(
+                "UPDATE sessions SET retention_warned_at = ? WHERE id = ?",
+                [(utcnow_iso(), sid) for sid in session_ids],
+            )
+
+        await self.write(job)
+
+    async def delete_sessions(self, sessions: list[SessionRow], reason: str) -> int:
+        """Delete sessions with their answers (and workshops left empty); audited per server
+        with counts only. Returns the number of answers deleted."""
+
+        async def job(conn: aiosqlite.Connection) -> int:
+            total = 0
+            for s in sessions:
+                row = await _one(conn, "SELECT count(*) FROM answers WHERE session_id = ?",
+                                 (s.id,))
+                await conn.execute("DELETE FROM sessions WHERE id = ? AND guild_id = ?",
+                                   (s.id, s.guild_id))
+                await _audit(conn, s.guild_id, None, "delete_session",
+                             {"session_id": s.id, "answers_deleted": row[0], "reason": reason})
+                total += row[0]
+            await conn.execute(
+                "DELETE FROM workshops WHERE NOT EXISTS "
+                "(SELECT 1 FROM sessions WHERE sessions.workshop_id = workshops.id)"
+            )
+            return total
+
+        return await self.write(job)
+
     # audit ---------------------------------------------------------------------------------
 
     async def audit(self, guild_id: int, actor_id: int | None, action: str,

@@ -1,0 +1,114 @@
+"""The Discord client: wiring of settings, storage, content and the cogs."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.config import Settings
+from bot.content import load_library
+from bot.engine import Engine
+from bot.models import Library
+from bot.storage import Database
+
+from .respond import NotInServer, report_error
+
+log = logging.getLogger(__name__)
+
+COGS = (
+    "bot.discord_ui.cogs.facilitation",
+    "bot.discord_ui.cogs.answering",
+    "bot.discord_ui.cogs.examples",
+    "bot.discord_ui.cogs.admin",
+)
+COMMANDS_HASH_KEY = "global_commands_hash"
+
+
+def point_discord_at(api_base: str | None, gateway_url: str | None) -> None:
+    """Send discord.py's REST calls and gateway connection somewhere other than Discord
+    (the local emulator, or a proxy)."""
+    if api_base:
+        discord.http.Route.BASE = api_base.rstrip("/")
+    if gateway_url:
+        import yarl
+
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
+
+
+class WorkshopTree(app_commands.CommandTree):
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if interaction.guild_id is None:
+            raise NotInServer()
+        return True
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        await report_error(interaction, error)
+
+
+class WorkshopBot(commands.Bot):
+    """Owns the database and the engine for its lifetime; closes them on :meth:`close`."""
+
+    engine: Engine
+
+    def __init__(
+        self, settings: Settings, *, library: Library | None = None, **options: object
+    ) -> None:
+        intents = discord.Intents.default()  # no privileged intents
+        intents.message_content = False
+        intents.presences = False
+        intents.members = False
+        options.setdefault("allowed_mentions", discord.AllowedMentions.none())
+        options.setdefault("tree_cls", WorkshopTree)
+        super().__init__(
+            command_prefix=commands.when_mentioned, intents=intents, help_command=None,
+            **options,  # type: ignore[arg-type]
+        )
+        self.settings = settings
+        self.library = library or load_library(settings.content_dirs, settings.prompt_dirs)
+        self.db: Database | None = None
+
+    async def setup_hook(self) -> None:
+        self.db = await Database.open(self.settings.database_path)
+        self.engine = await Engine.create(self.db, self.library)
+        for name in COGS:
+            await self.load_extension(name)
+        await self.sync_commands()
+
+    async def sync_commands(self) -> None:
+        """DEV_GUILD_ID: sync to that server at every start (instant). Otherwise sync globally,
+        but only when the command definitions changed since the last sync."""
+        assert self.db is not None
+        if self.settings.dev_guild_id:
+            guild = discord.Object(id=self.settings.dev_guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            log.info("synced %d commands to server %s", len(synced), guild.id)
+            return
+        payload = json.dumps(
+            [c.to_dict(self.tree) for c in self.tree.get_commands()], sort_keys=True
+        )
+        digest = hashlib.sha256(payload.encode()).hexdigest()
+        if await self.db.get_meta(COMMANDS_HASH_KEY) == digest:
+            log.info("commands unchanged since the last sync; not syncing")
+            return
+        synced = await self.tree.sync()
+        await self.db.set_meta(COMMANDS_HASH_KEY, digest)
+        log.info("synced %d global commands", len(synced))
+
+    async def on_ready(self) -> None:
+        log.info("connected as %s to %d servers", self.user, len(self.guilds))
+
+    async def close(self) -> None:
+        try:
+            await super().close()
+        finally:
+            if self.db is not None:
+                await self.db.close()
+                self.db = None

@@ -1,0 +1,1 @@
+"""One cog per concern: facilitation, answering, examples, server configuration."""

@@ -1,0 +1,45 @@
+"""`/workshop-config`: server settings, for members with Manage Server."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.discord_ui.client import WorkshopBot
+from bot.discord_ui.respond import NotFacilitator, guild_id_of, in_time, respond
+
+
+class Admin(commands.Cog):
+    config = app_commands.Group(
+        name="workshop-config", description="Configure workshop-bot in this server",
+        guild_only=True, default_permissions=discord.Permissions(manage_guild=True),
+    )
+
+    def __init__(self, bot: WorkshopBot) -> None:
+        self.bot = bot
+
+    @config.command(name="facilitator-role", description="Choose which role may facilitate")
+    @app_commands.describe(
+        role="Members with this role may run sessions (empty: Manage Server only)"
+    )
+    async def facilitator_role(
+        self, interaction: discord.Interaction, role: discord.Role | None = None
+    ) -> None:
+        guild_id = guild_id_of(interaction)
+        perms = interaction.permissions
+        if not (perms.manage_guild or perms.administrator):
+            raise NotFacilitator("Only members with the Manage Server permission can change this.")
+        await in_time(interaction, self.bot.engine.set_facilitator_role(
+            guild_id, role.id if role else None
+        ))
+        if role is None:
+            text = "No facilitator role is set: members with Manage Server can facilitate."
+        else:
+            text = (f"Facilitators are now members with the {role.mention} role (and anyone "
+                    "with Manage Server).")
+        await respond(interaction, text)
+
+
+async def setup(bot: WorkshopBot) -> None:
+    await bot.add_cog(Admin(bot))

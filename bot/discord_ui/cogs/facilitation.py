@@ -1,0 +1,220 @@
+"""`/session …`: the facilitator runs a group through a prompt set and exports what it said."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from pathlib import Path
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.discord_ui import render
+from bot.discord_ui.cards import card
+from bot.discord_ui.client import WorkshopBot
+from bot.discord_ui.respond import ensure_facilitator, in_time, respond
+from bot.discord_ui.upload import fit_for_upload
+from bot.engine import Engine, NotFound
+from bot.exports import ExportFormat, ExportScope, export_to_dir
+from bot.storage import SessionRow
+
+log = logging.getLogger(__name__)
+
+FORMAT_CHOICES = [
+    app_commands.Choice(name="CSV (one row per answer field)", value="csv"),
+    app_commands.Choice(name="Excel workbook (XLSX)", value="xlsx"),
+    app_commands.Choice(name="JSON (complete record)", value="json"),
+    app_commands.Choice(name="Markdown report", value="markdown"),
+]
+FORMAT_NAMES = {"csv": "CSV", "xlsx": "Excel", "json": "JSON", "markdown": "Markdown"}
+SCOPE_CHOICES = [
+    app_commands.Choice(name="this session (this group)", value="session"),
+    app_commands.Choice(name="the whole workshop (every group)", value="workshop"),
+]
+PACE_CHOICES = [
+    app_commands.Choice(name="facilitator-paced (you move the group on)", value="facilitator"),
+    app_commands.Choice(name="self-paced (any prompt, any order)", value="self"),
+]
+
+
+class Facilitation(commands.Cog):
+    session = app_commands.Group(
+        name="session", description="Run a workshop session in this channel (facilitators)",
+        guild_only=True,
+    )
+
+    def __init__(self, bot: WorkshopBot) -> None:
+        self.bot = bot
+
+    @property
+    def engine(self) -> Engine:
+        return self.bot.engine
+
+    async def _show_card(
+        self, interaction: discord.Interaction, session: SessionRow, note: str
+    ) -> None:
+        await respond(interaction, note, ephemeral=False, **card(self.engine, session))
+
+    # --- start ------------------------------------------------------------------------------
+
+    @session.command(
+        name="start", description="Start a prompt set here, as one group of a workshop"
+    )
+    @app_commands.describe(
+        set="The prompt set to run",
+        workshop="The workshop (event) this group belongs to; groups with the same name are "
+                 "exported together",
+        anonymous="Show participants as P01, P02… in exports instead of their names",
+        pace="Who moves through the prompts",
+    )
+    @app_commands.choices(pace=PACE_CHOICES)
+    async def start(
+        self, interaction: discord.Interaction, set: str, workshop: str,
+        anonymous: bool = False, pace: app_commands.Choice[str] | None = None,
+    ) -> None:
+        guild_id = ensure_facilitator(interaction)
+        channel = interaction.channel
+        group = getattr(channel, "name", None) or f"channel {interaction.channel_id}"
+        session = await in_time(interaction, self.engine.start(
+            guild_id, interaction.channel_id, group_name=group, workshop=workshop, set_id=set,
+            started_by=interaction.user.id, anonymous=anonymous,
+            pace=pace.value if pace else "facilitator",  # type: ignore[arg-type]
+        ), ephemeral=False)
+        pset = self.engine.prompt_set(session.prompt_set)
+        note = (
+            f"**{render.safe(pset.title)}** has started for this group "
+            f"(workshop **{render.safe(session.workshop)}**, {render.pace_label(session)}"
+            f"{', anonymous exports' if session.anonymous else ''}). "
+            "Press **Answer** on the card to respond."
+        )
+        await self._show_card(interaction, session, note)
+
+    @start.autocomplete("set")
+    async def _set_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        needle = current.lower()
+        return [
+            app_commands.Choice(name=render.clip(f"{ps.title} ({ps.id})", 100), value=ps.id)
+            for ps in self.bot.library.prompt_sets.values()
+            if needle in ps.id or needle in ps.title.lower()
+        ][:25]
+
+    @start.autocomplete("workshop")
+    async def _workshop_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        if interaction.guild_id is None:
+            return []
+        names = await self.engine.workshops(interaction.guild_id)
+        needle = current.lower()
+        return [app_commands.Choice(name=render.clip(n, 100), value=n[:100])
+                for n in names if needle in n.lower()][:25]
+
+    # --- moving -----------------------------------------------------------------------------
+
+    @session.command(name="next", description="Move the group to the next prompt")
+    async def next(self, interaction: discord.Interaction) -> None:
+        guild_id = ensure_facilitator(interaction)
+        session = await in_time(interaction, self.engine.next(guild_id, interaction.channel_id),
+                                ephemeral=False)
+        await self._show_card(
+            interaction, session, f"Moving on to prompt {session.current_prompt}."
+        )
+
+    @session.command(name="back", description="Go back to the previous prompt")
+    async def back(self, interaction: discord.Interaction) -> None:
+        guild_id = ensure_facilitator(interaction)
+        session = await in_time(interaction, self.engine.back(guild_id, interaction.channel_id),
+                                ephemeral=False)
+        await self._show_card(interaction, session, f"Back to prompt {session.current_prompt}.")
+
+    @session.command(name="goto", description="Jump to a prompt by its number")
+    @app_commands.describe(number="The prompt number, starting at 1")
+    async def goto(
+        self, interaction: discord.Interaction, number: app_commands.Range[int, 1, 25]
+    ) -> None:
+        guild_id = ensure_facilitator(interaction)
+        session = await in_time(
+            interaction, self.engine.goto(guild_id, interaction.channel_id, number),
+            ephemeral=False,
+        )
+        await self._show_card(interaction, session, f"Prompt {session.current_prompt} is live.")
+
+    # --- answering on / off ---------------------------------------------------------------
+
+    @session.command(name="pause", description="Stop answering for now")
+    async def pause(self, interaction: discord.Interaction) -> None:
+        guild_id = ensure_facilitator(interaction)
+        await in_time(interaction, self.engine.pause(guild_id, interaction.channel_id),
+                      ephemeral=False)
+        await respond(interaction, "⏸️ Answering is paused. Anything you are typing is kept: "
+                      "submit it once the facilitator resumes.", ephemeral=False)
+
+    @session.command(name="resume", description="Reopen answering")
+    async def resume(self, interaction: discord.Interaction) -> None:
+        guild_id = ensure_facilitator(interaction)
+        session = await in_time(interaction, self.engine.resume(guild_id, interaction.channel_id),
+                                ephemeral=False)
+        await self._show_card(interaction, session, "▶️ Answering is open again.")
+
+    @session.command(name="status", description="Answers per prompt, participants, what is live")
+    async def status(self, interaction: discord.Interaction) -> None:
+        guild_id = ensure_facilitator(interaction)
+        status = await in_time(interaction, self.engine.status(guild_id, interaction.channel_id))
+        await respond(interaction, embed=render.status_embed(status))
+
+    @session.command(name="close", description="Lock answers and post a summary")
+    async def close(self, interaction: discord.Interaction) -> None:
+        guild_id = ensure_facilitator(interaction)
+        status = await in_time(interaction, self.engine.close(guild_id, interaction.channel_id),
+                               ephemeral=False)
+        embed = render.status_embed(status, title="Session closed: thank you all")
+        await respond(
+            interaction, "🔒 Answers are locked. Facilitators can still export them with "
+            "`/session export`.", embed=embed, ephemeral=False,
+        )
+
+    # --- export -----------------------------------------------------------------------------
+
+    @session.command(name="export", description="Export the answers as a file (only you see it)")
+    @app_commands.describe(
+        format="File format", scope="This group only, or every group of the workshop"
+    )
+    @app_commands.choices(format=FORMAT_CHOICES, scope=SCOPE_CHOICES)
+    async def export(
+        self, interaction: discord.Interaction, format: app_commands.Choice[str],
+        scope: app_commands.Choice[str] | None = None,
+    ) -> None:
+        guild_id = ensure_facilitator(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        session = await self.engine.latest_session(guild_id, interaction.channel_id)
+        if session is None:
+            raise NotFound("No session has run in this channel yet, so there is nothing to "
+                           "export here.")
+        whole = scope is not None and scope.value == "workshop"
+        export_scope = (ExportScope.workshop(session.workshop) if whole
+                        else ExportScope.session(session.id))
+        with tempfile.TemporaryDirectory(prefix="workshop-export-") as tmp:
+            result = await export_to_dir(
+                self.engine.db, self.bot.library, guild_id=guild_id, scope=export_scope,
+                fmt=ExportFormat.parse(format.value), out_dir=Path(tmp),
+                actor_id=interaction.user.id,
+            )
+            path, filename, note = await fit_for_upload(
+                result.path, result.filename, interaction.filesize_limit
+            )
+            what = (f"workshop **{render.safe(session.workshop)}** "
+                    f"({result.sessions} group{'s' if result.sessions != 1 else ''})"
+                    if whole else f"this group ({render.safe(session.group_name)})")
+            await respond(
+                interaction,
+                f"Here is the {FORMAT_NAMES[format.value]} export of {what}: {result.answers} "
+                f"answer{'s' if result.answers != 1 else ''}.{note}",
+                file=discord.File(path, filename=filename),
+            )
+
+
+async def setup(bot: WorkshopBot) -> None:
+    await bot.add_cog(Facilitation(bot))

@@ -1,0 +1,230 @@
+"""Turn core results into Discord messages: embeds and safe text. Nothing here talks to Discord.
+
+Every piece of user-written text (answers, display names, workshop and group names) goes
+through :func:`safe` before it is shown, and the client sends with ``AllowedMentions.none()``,
+so nothing a participant types can ping anyone or render as markup.
+"""
+
+from __future__ import annotations
+
+import re
+
+import discord
+
+from bot.engine import Status
+from bot.models import Example, Library, Prompt, PromptSet
+from bot.storage import AnswerRow, SessionRow, SessionStatus
+
+COLOUR = discord.Colour(0x2B6CB0)
+COLOUR_DONE = discord.Colour(0x2F855A)
+COLOUR_WARN = discord.Colour(0xC05621)
+
+EMBED_TITLE = 256
+EMBED_DESCRIPTION = 4096
+FIELD_NAME = 256
+FIELD_VALUE = 1024
+MESSAGE_CONTENT = 2000
+
+
+def clip(text: str, limit: int) -> str:
+    """Shorten ``text`` to ``limit`` characters, marking the cut with an ellipsis."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# Every character Discord's markdown gives a meaning to (emphasis, spoilers, code, quotes,
+# headings, lists, masked links, <...> mentions and timestamps, autolinks via ':'). Discord
+# drops a backslash before any punctuation, so escaping these is invisible to readers.
+_MARKDOWN = re.compile(r"([\\*_~|`>#\-+.!\[\]()<:])")
+
+
+def safe(text: str, limit: int | None = None) -> str:
+    """User text shown as text: markdown escaped, every '@' defused (no mention can form),
+    then clipped."""
+    out = _MARKDOWN.sub(r"\\\1", text).replace("@", "@\u200b")
+    return clip(out, limit) if limit else out
+
+
+def pace_label(session: SessionRow) -> str:
+    return "self-paced" if session.pace == "self" else "facilitator-paced"
+
+
+def prompt_card(
+    library: Library, pset: PromptSet, prompt: Prompt, session: SessionRow
+) -> discord.Embed:
+    """The card a group sees for one prompt: question, guidance, fields, linked examples."""
+    embed = discord.Embed(
+        title=clip(f"Prompt {prompt.number} of {len(pset.prompts)} · {prompt.title}", EMBED_TITLE),
+        description=clip(f"**{prompt.question}**\n\n{prompt.guidance}", EMBED_DESCRIPTION),
+        colour=COLOUR if session.status is SessionStatus.OPEN else COLOUR_WARN,
+    )
+    fields = "\n".join(
+        f"• {f.label}" + ("" if f.required else " *(optional)*") for f in prompt.fields
+    )
+    embed.add_field(name="Your answer covers", value=clip(fields, FIELD_VALUE), inline=False)
+    if prompt.examples:
+        lines = [
+            f"• **{library.examples[link.example_id].title}**: {link.look_at}"
+            for link in prompt.examples
+            if link.example_id in library.examples
+        ]
+        embed.add_field(
+            name="Seminar examples to look at", value=_join_clipped(lines, FIELD_VALUE),
+            inline=False,
+        )
+    state = {
+        SessionStatus.OPEN: "Answering is open: press **Answer**.",
+        SessionStatus.PAUSED: "Answering is paused by the facilitator.",
+        SessionStatus.CLOSED: "This session is closed.",
+    }[session.status]
+    embed.add_field(name="Status", value=state, inline=False)
+    embed.set_footer(text=clip(
+        f"{session.workshop} · {session.group_name} · {pace_label(session)} · "
+        f"session {session.id}", 2048,
+    ))
+    return embed
+
+
+def _join_clipped(lines: list[str], limit: int) -> str:
+    """Join lines, dropping whole lines (with a count) rather than cutting one in half."""
+    budget = limit - 24  # room for the "… and N more" tail
+    out: list[str] = []
+    used = 0
+    for i, line in enumerate(lines):
+        line = clip(line, budget)
+        extra = len(line) + (1 if out else 0)
+        if used + extra > budget:
+            out.append(f"… and {len(lines) - i} more")
+            break
+        out.append(line)
+        used += extra
+    return "\n".join(out)
+
+
+def example_card(library: Library, example: Example) -> discord.Embed:
+    embed = discord.Embed(
+        title=clip(example.title, EMBED_TITLE),
+        description=clip(example.summary, EMBED_DESCRIPTION),
+        colour=COLOUR,
+    )
+    embed.add_field(name="Who", value=clip(_who(example), FIELD_VALUE), inline=False)
+    embed.add_field(name="Where and when", value=clip(example.event, FIELD_VALUE), inline=False)
+    if example.programmes:
+        names = []
+        for pid in example.programmes:
+            entry = library.glossary.get(pid)
+            names.append(f"**{entry.term}**: {entry.expansion}" if entry else pid)
+        embed.add_field(
+            name="Programmes", value=_join_clipped(names, FIELD_VALUE), inline=False
+        )
+    if example.questions:
+        lines = []
+        for link in example.questions:
+            kq = library.key_questions.get(link.question_id)
+            label = f"Q{kq.number}. {kq.title}" if kq else link.question_id
+            lines.append(f"• **{label}**: {link.why}")
+        embed.add_field(
+            name="Key questions it illuminates", value=_join_clipped(lines, FIELD_VALUE),
+            inline=False,
+        )
+    embed.set_footer(text="Source: NIS seminar report, November 2016")
+    return embed
+
+
+def _who(example: Example) -> str:
+    if not example.speakers:
+        return example.organisation
+    parts = []
+    for s in example.speakers:
+        bits = [s.name]
+        if s.role:
+            bits.append(s.role)
+        if s.organisation:
+            bits.append(s.organisation)
+        parts.append(", ".join(bits))
+    return "\n".join(parts)
+
+
+def examples_list(library: Library, examples: list[Example], heading: str) -> discord.Embed:
+    lines = []
+    for e in examples:
+        qs = ", ".join(
+            f"Q{library.key_questions[q.question_id].number}"
+            for q in e.questions if q.question_id in library.key_questions
+        )
+        lines.append(f"• **{e.title}**" + (f" ({qs})" if qs else ""))
+    embed = discord.Embed(
+        title=clip(heading, EMBED_TITLE),
+        description=_join_clipped(lines, EMBED_DESCRIPTION) or "No examples.",
+        colour=COLOUR,
+    )
+    embed.set_footer(text="Open one with /example name")
+    return embed
+
+
+def status_embed(status: Status, *, title: str | None = None) -> discord.Embed:
+    s = status.session
+    state = {SessionStatus.OPEN: "open", SessionStatus.PAUSED: "paused",
+             SessionStatus.CLOSED: "closed"}[s.status]
+    embed = discord.Embed(
+        title=clip(title or f"Session {s.id}: {safe(s.workshop)} · {safe(s.group_name)}",
+                   EMBED_TITLE),
+        colour=COLOUR_DONE if s.status is SessionStatus.CLOSED else COLOUR,
+    )
+    embed.description = clip(
+        f"Prompt set **{s.prompt_set}**, {pace_label(s)}, "
+        f"{'anonymous' if s.anonymous else 'named'} exports. Answering is **{state}**.",
+        EMBED_DESCRIPTION,
+    )
+    if s.status is not SessionStatus.CLOSED:
+        embed.add_field(
+            name="Live prompt",
+            value=clip(f"{status.live.number}. {status.live.title}", FIELD_VALUE),
+            inline=False,
+        )
+    lines = [
+        f"{pc.prompt.number}. {pc.prompt.title}: **{pc.answers}** "
+        f"answer{'s' if pc.answers != 1 else ''}"
+        for pc in status.per_prompt
+    ]
+    embed.add_field(name="Answers per prompt", value=_join_clipped(lines, FIELD_VALUE),
+                    inline=False)
+    embed.add_field(name="Participants", value=str(status.participants), inline=True)
+    return embed
+
+
+def answer_text(prompt: Prompt | None, fields: dict[str, str], limit: int) -> str:
+    """A person's own answer shown back to them (escaped), field by field."""
+    parts = []
+    for fid, value in fields.items():
+        field = prompt.field_by_id(fid) if prompt else None
+        label = field.label if field else fid
+        parts.append(f"**{label}**\n{safe(value) if value.strip() else '*(left empty)*'}")
+    return clip("\n\n".join(parts), limit)
+
+
+def my_answers_embeds(
+    library: Library, answers: list[AnswerRow], sessions: dict[int, SessionRow]
+) -> list[discord.Embed]:
+    """Up to 10 embeds within Discord's 6000-character total."""
+    embeds: list[discord.Embed] = []
+    total = 0
+    for a in answers:
+        session = sessions.get(a.session_id)
+        pset = library.prompt_sets.get(session.prompt_set) if session else None
+        prompt = pset.prompt_by_id(a.prompt_id) if pset else None
+        title = clip(
+            f"{prompt.number}. {prompt.title}" if prompt else a.prompt_id, EMBED_TITLE
+        )
+        body = answer_text(prompt, a.fields, 900)
+        footer = clip(
+            f"{session.workshop} · {session.group_name} · updated {a.updated_at[:16]} UTC"
+            if session else f"updated {a.updated_at[:16]} UTC", 200,
+        )
+        size = len(title) + len(body) + len(footer)
+        if len(embeds) == 10 or total + size > 5800:
+            break
+        embed = discord.Embed(title=title, description=body, colour=COLOUR)
+        embed.set_footer(text=footer)
+        embeds.append(embed)
+        total += size
+    return embeds

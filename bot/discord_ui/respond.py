@@ -1,0 +1,153 @@
+"""Shared plumbing for the cogs: replying once, deferring before Discord's deadline, the single
+error path, and the facilitator check."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from functools import wraps
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+
+import discord
+from discord import app_commands
+
+from bot.engine import WorkshopError
+
+if TYPE_CHECKING:
+    from bot.discord_ui.client import WorkshopBot
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+P = ParamSpec("P")
+
+# Discord drops an interaction not acknowledged within 3 s. Work that has not finished by
+# this point is deferred ("thinking…") and its result sent as a follow-up.
+DEFER_AFTER = 1.5
+
+GENERIC_ERROR = "Something went wrong on our side; nothing you typed was lost. Please try again."
+
+
+class NotInServer(WorkshopError, app_commands.NoPrivateMessage):
+    def __init__(self) -> None:
+        WorkshopError.__init__(self, "This bot works in a server's channels, not in DMs.")
+
+
+class NotFacilitator(WorkshopError):
+    pass
+
+
+def workshop_bot(interaction: discord.Interaction) -> WorkshopBot:
+    return interaction.client  # type: ignore[return-value]
+
+
+def guild_id_of(interaction: discord.Interaction) -> int:
+    if interaction.guild_id is None:
+        raise NotInServer()
+    return interaction.guild_id
+
+
+async def respond(
+    interaction: discord.Interaction, content: str | None = None, *,
+    embed: discord.Embed | None = None, embeds: list[discord.Embed] | None = None,
+    view: discord.ui.View | None = None, file: discord.File | None = None,
+    ephemeral: bool = True,
+) -> None:
+    """Answer the interaction, or follow up if it was already acknowledged (deferred)."""
+    kwargs: dict[str, Any] = {"ephemeral": ephemeral}
+    if content is not None:
+        kwargs["content"] = content
+    if embed is not None:
+        kwargs["embed"] = embed
+    if embeds:
+        kwargs["embeds"] = embeds
+    if view is not None:
+        kwargs["view"] = view
+    if file is not None:
+        kwargs["file"] = file
+    if interaction.response.is_done():
+        await interaction.followup.send(**kwargs)
+    else:
+        await interaction.response.send_message(**kwargs)
+
+
+async def in_time(
+    interaction: discord.Interaction, work: Awaitable[T], *, ephemeral: bool = True
+) -> T:
+    """Await ``work``; if it takes longer than :data:`DEFER_AFTER`, acknowledge the interaction
+    with a deferral first so Discord's 3-second deadline is always met."""
+    task = asyncio.ensure_future(work)
+    done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER)
+    if not done and not interaction.response.is_done():
+        await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+    return await task
+
+
+async def report_error(interaction: discord.Interaction, error: BaseException) -> None:
+    """The one error path: a short ephemeral message for the user, a traceback in the log."""
+    original = getattr(error, "original", None) or getattr(error, "__cause__", None) or error
+    if isinstance(error, WorkshopError):
+        original = error
+    if isinstance(original, WorkshopError):
+        message = original.message
+    elif isinstance(error, app_commands.NoPrivateMessage):
+        message = NotInServer().message
+    elif isinstance(error, app_commands.CommandOnCooldown):
+        message = f"Slow down a little: try again in {error.retry_after:.0f} s."
+    else:
+        log.error(
+            "unhandled error in interaction %s (%s)", interaction.id,
+            interaction.command.qualified_name if interaction.command else
+            (interaction.data or {}).get("custom_id", "?"),
+            exc_info=original,
+        )
+        message = GENERIC_ERROR
+    try:
+        await respond(interaction, message)
+    except discord.HTTPException:
+        log.warning("could not tell the user about an error in interaction %s", interaction.id)
+
+
+def guarded(
+    func: Callable[P, Coroutine[Any, Any, None]],
+) -> Callable[P, Coroutine[Any, Any, None]]:
+    """For component and modal handlers: route every exception to :func:`report_error`.
+    The interaction must be the last positional argument."""
+
+    @wraps(func)
+    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> None:
+        try:
+            await func(*args, **kwargs)
+        except Exception as exc:
+            interaction = args[-1]
+            assert isinstance(interaction, discord.Interaction)
+            await report_error(interaction, exc)
+
+    return wrapper
+
+
+def ensure_facilitator(interaction: discord.Interaction) -> int:
+    """Facilitator = the server's configured role, or Manage Server when none is set.
+    Checked by the bot itself on every facilitator action (a server admin can loosen who may
+    see a command in Discord's settings). Returns the guild id."""
+    guild_id = guild_id_of(interaction)
+    member = interaction.user
+    perms = interaction.permissions
+    if perms.administrator or perms.manage_guild:
+        return guild_id
+    role_id = workshop_bot(interaction).engine.facilitator_role(guild_id)
+    if role_id is not None and isinstance(member, discord.Member) and any(
+        r.id == role_id for r in member.roles
+    ):
+        return guild_id
+    if role_id is None:
+        raise NotFacilitator(
+            "Only facilitators can do that. No facilitator role is set in this server yet, so "
+            "it needs the Manage Server permission (an admin can set a role with "
+            "`/workshop-config facilitator-role`)."
+        )
+    raise NotFacilitator(
+        f"Only facilitators can do that: it needs the <@&{role_id}> role or the Manage "
+        "Server permission."
+    )

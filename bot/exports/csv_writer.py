@@ -1,0 +1,85 @@
+"""CSV: one row per answer field (long format), UTF-8 with BOM so Excel reads it right.
+
+The rows are exactly what :mod:`csv` writes with the ``excel`` dialect (comma, ``"``
+quoting when needed, CRLF), but built directly: everything that is the same for a whole
+prompt and group (workshop, group, titles, question, field labels) is encoded once, so a
+row costs little more than its answer text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import IO
+
+from bot.exports.common import FORMULA_TRIGGERS, csv_safe
+from bot.exports.data import AnswerRecord, ExportPlan
+
+HEADER = (
+    "Workshop", "Group", "Session", "Prompt", "Prompt title", "Question", "Field",
+    "Participant", "Answer", "Submitted at (UTC)", "Updated at (UTC)",
+)
+BOM = "\ufeff"
+
+
+def csv_cell(text: str) -> str:
+    """One CSV field, formula-safe and quoted like ``csv.writer`` (QUOTE_MINIMAL) does."""
+    text = csv_safe(text)
+    if "," in text or '"' in text or "\n" in text or "\r" in text:
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _raw(text: str) -> str:
+    """Quote only (for text the bot made itself: numbers, ISO timestamps)."""
+    if "," in text or '"' in text or "\n" in text or "\r" in text:
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def write_csv(plan: ExportPlan, chunks: Iterable[list[AnswerRecord]], out: IO[str]) -> None:
+    """Write the export to ``out``, a text file opened with ``encoding="utf-8"`` and
+    ``newline=""`` (the byte-order mark is written here). Every free-text cell is protected
+    against formula injection."""
+    out.write(BOM + ",".join(HEADER) + "\r\n")
+    workshop = csv_cell(plan.workshop)
+    groups = {s.id: f"{workshop},{csv_cell(s.group)},{s.id}," for s in plan.sessions}
+    names: dict[str, str] = {}
+    # per (session, prompt): per field id: the row text up to the participant
+    prefixes: dict[tuple[int, int], dict[str, str]] = {}
+    cell = csv_cell
+    raw = _raw
+    triggers = FORMULA_TRIGGERS
+    for chunk in chunks:
+        lines: list[str] = []
+        append = lines.append
+        for answer in chunk:
+            prompt = answer.prompt
+            session = answer.session
+            key = (session.id, prompt.index)
+            starts = prefixes.get(key)
+            if starts is None:
+                head = (f"{groups[session.id]}{cell(prompt.label)},{cell(prompt.title)},"
+                        f"{cell(prompt.question)},")
+                starts = prefixes[key] = {f.id: f"{head}{cell(f.label)}," for f in
+                                          prompt.fields}
+                starts[""] = head
+            name = names.get(answer.participant)
+            if name is None:
+                name = names[answer.participant] = cell(answer.participant) + ","
+            tail = f",{raw(answer.submitted_at)},{raw(answer.updated_at)}\r\n"
+            values = answer.fields
+            if len(values) == len(prompt.fields) and prompt.field_ids.issuperset(values):
+                pairs = [(f.id, values[f.id]) for f in prompt.fields]
+            else:
+                pairs = [(f.id, v) for f, v in answer.field_values()]
+                for fid, _ in pairs:
+                    if fid not in starts:  # a stored field the prompt no longer has
+                        starts[fid] = f"{starts['']}{cell(fid)},"
+            for fid, v in pairs:
+                if v.__class__ is not str:
+                    v = "" if v is None else str(v)
+                if v and v[0] in triggers:
+                    v = "'" + v
+                # Answers are always quoted: valid CSV, and cheaper than checking.
+                append(f'{starts[fid]}{name}"{v.replace(chr(34), chr(34) * 2)}"{tail}')
+        out.write("".join(lines))

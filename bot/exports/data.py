@@ -1,0 +1,443 @@
+"""Reading what to export from one database snapshot.
+
+:func:`build_plan` runs on the event loop (a few small queries through the snapshot connection)
+and describes the export: workshop, sessions (groups), prompts in order, counts.
+:class:`AnswerSource` then streams the answers in chunks to a writer running in a worker
+thread. Each chunk is fetched through the same snapshot connection by scheduling a small
+coroutine on the event loop (the next chunk is fetched while the writer works on the current
+one), so the file writing never blocks the loop and every row comes from the same consistent
+view as the counts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import threading
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, NamedTuple
+
+import aiosqlite
+
+from bot.exports.common import ExportError, ExportScope
+from bot.models import Library, Prompt
+
+log = logging.getLogger(__name__)
+
+CHUNK_ROWS = 2000
+NO_FIELDS: dict[str, Any] = {}
+
+
+class ExportCancelled(Exception):
+    """The export was abandoned (the awaiting task was cancelled or failed)."""
+
+
+@dataclass(frozen=True, slots=True)
+class FieldInfo:
+    id: str
+    label: str
+    style: str = "paragraph"
+    required: bool = False
+    max_length: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ExampleInfo:
+    id: str
+    title: str
+    look_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class PromptInfo:
+    """One prompt of one prompt set, as the export shows it."""
+
+    index: int  # position in ExportPlan.prompts
+    set_id: str
+    id: str
+    number: int | None  # None when the prompt is no longer in the loaded library
+    title: str
+    question: str
+    fields: tuple[FieldInfo, ...]
+    examples: tuple[ExampleInfo, ...]
+    in_library: bool
+    field_ids: frozenset[str] = frozenset()
+
+    @property
+    def label(self) -> str:
+        """``"3"``, or the prompt id when the prompt is not in the loaded library."""
+        return str(self.number) if self.number is not None else self.id
+
+
+@dataclass(frozen=True, slots=True)
+class PromptSetInfo:
+    id: str
+    title: str
+    in_library: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SessionInfo:
+    id: int
+    workshop_id: int
+    group: str
+    prompt_set: str
+    status: str
+    anonymous: bool
+    pace: str
+    current_prompt: int
+    prompt_count: int
+    created_at: str
+    closed_at: str | None
+    participants: int
+
+
+class AnswerRecord(NamedTuple):
+    """One person's answer to one prompt (a named tuple: cheap to make by the hundred
+    thousand)."""
+
+    session: SessionInfo
+    prompt: PromptInfo
+    participant: str  # pseudonym (anonymous sessions) or the display name given at answer time
+    user_id: int | None  # only for named sessions
+    fields: dict[str, Any]
+    submitted_at: str
+    updated_at: str
+    # the stored JSON text of ``fields``, when the source was asked not to parse it (then
+    # ``fields`` is empty)
+    raw_fields: str | None = None
+
+    def field_values(self) -> list[tuple[FieldInfo, str]]:
+        """The prompt's fields in order, then any stored field the prompt no longer has."""
+        values = self.fields
+        prompt = self.prompt
+        out = [(f, _text(values.get(f.id, ""))) for f in prompt.fields]
+        if len(values) > len(out) or not prompt.field_ids.issuperset(values):
+            for key, value in values.items():
+                if key not in prompt.field_ids:
+                    out.append((FieldInfo(key, key), _text(value)))
+        return out
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else str(value)
+
+
+@dataclass(slots=True)
+class ExportPlan:
+    guild_id: int
+    scope: ExportScope
+    workshop_id: int
+    workshop: str
+    exported_at: datetime
+    sessions: tuple[SessionInfo, ...]
+    prompt_sets: tuple[PromptSetInfo, ...]
+    prompts: tuple[PromptInfo, ...]
+    counts: dict[tuple[int, int], int]  # answers per (prompt index, session id)
+    stored_fields: dict[int, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def answers(self) -> int:
+        return sum(self.counts.values())
+
+    def sessions_for(self, prompt: PromptInfo) -> list[SessionInfo]:
+        return [s for s in self.sessions if s.prompt_set == prompt.set_id]
+
+    def prompts_of(self, set_id: str) -> list[PromptInfo]:
+        return [p for p in self.prompts if p.set_id == set_id]
+
+    def count(self, prompt: PromptInfo, session: SessionInfo | None = None) -> int:
+        if session is not None:
+            return self.counts.get((prompt.index, session.id), 0)
+        return sum(n for (i, _), n in self.counts.items() if i == prompt.index)
+
+    def session_count(self, session: SessionInfo) -> int:
+        return sum(n for (_, s), n in self.counts.items() if s == session.id)
+
+    def columns_for(self, prompt: PromptInfo) -> tuple[FieldInfo, ...]:
+        """The prompt's fields, plus fields found in stored answers that it no longer has
+        (``stored_fields`` must have been loaded)."""
+        extra = [k for k in self.stored_fields.get(prompt.index, ())
+                 if k not in prompt.field_ids]
+        return prompt.fields + tuple(FieldInfo(k, k) for k in extra)
+
+
+# --- building the plan ----------------------------------------------------------------------
+
+_SESSION_SQL = (
+    "SELECT s.id, s.workshop_id, w.name, s.group_name, s.prompt_set, s.status, s.anonymous, "
+    "s.pace, s.current_prompt, s.prompt_count, s.created_at, s.closed_at "
+    "FROM sessions s JOIN workshops w ON w.id = s.workshop_id "
+)
+
+
+async def _all(conn: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+    async with conn.execute(sql, params) as cur:
+        return list(await cur.fetchall())
+
+
+def _scope_filter(plan_scope: ExportScope, workshop_id: int) -> tuple[str, tuple[Any, ...]]:
+    """SQL condition on ``s`` (sessions) for the scope, and its parameters."""
+    if plan_scope.kind == "session":
+        return "s.id = ?", (plan_scope.session_id,)
+    return "s.workshop_id = ?", (workshop_id,)
+
+
+async def build_plan(
+    conn: aiosqlite.Connection, library: Library, *, guild_id: int, scope: ExportScope,
+    exported_at: datetime,
+) -> ExportPlan:
+    """Resolve the scope within ``guild_id`` and describe the export (raises ExportError)."""
+    if scope.kind == "session":
+        rows = await _all(conn, _SESSION_SQL + "WHERE s.id = ? AND s.guild_id = ?",
+                          (scope.session_id, guild_id))
+        if not rows:
+            raise ExportError(f"There is no session with id {scope.session_id} in this server.")
+        workshop_id, workshop = rows[0][1], rows[0][2]
+    else:
+        name = scope.workshop_name or ""
+        found = await _all(
+            conn, "SELECT id, name FROM workshops WHERE guild_id = ? AND name = ? COLLATE NOCASE",
+            (guild_id, name),
+        )
+        if not found:
+            known = await _all(
+                conn, "SELECT name FROM workshops WHERE guild_id = ? ORDER BY name COLLATE NOCASE",
+                (guild_id,),
+            )
+            listed = ", ".join(f"'{r[0]}'" for r in known[:25]) or "none yet"
+            if len(known) > 25:
+                listed += f" and {len(known) - 25} more"
+            shown = name if len(name) <= 100 else name[:99] + "…"
+            raise ExportError(
+                f"No workshop called '{shown}' in this server. Known workshops: {listed}."
+            )
+        workshop_id, workshop = found[0]
+        rows = await _all(conn, _SESSION_SQL + "WHERE s.workshop_id = ? AND s.guild_id = ? "
+                          "ORDER BY s.id", (workshop_id, guild_id))
+
+    where, params = _scope_filter(scope, workshop_id)
+    count_rows = await _all(
+        conn,
+        "SELECT a.session_id, a.prompt_id, count(*) FROM answers a "
+        f"JOIN sessions s ON s.id = a.session_id WHERE {where} AND s.guild_id = ? "
+        "GROUP BY a.session_id, a.prompt_id",
+        (*params, guild_id),
+    )
+    people_rows = await _all(
+        conn,
+        "SELECT a.session_id, count(DISTINCT a.user_id) FROM answers a "
+        f"JOIN sessions s ON s.id = a.session_id WHERE {where} AND s.guild_id = ? "
+        "GROUP BY a.session_id",
+        (*params, guild_id),
+    )
+    people = {r[0]: int(r[1]) for r in people_rows}
+    sessions = tuple(
+        SessionInfo(
+            id=r[0], workshop_id=r[1], group=r[3], prompt_set=r[4], status=r[5],
+            anonymous=bool(r[6]), pace=r[7], current_prompt=r[8], prompt_count=r[9],
+            created_at=r[10], closed_at=r[11], participants=people.get(r[0], 0),
+        )
+        for r in rows
+    )
+    set_of_session = {s.id: s.prompt_set for s in sessions}
+    present: dict[str, set[str]] = {}
+    for session_id, prompt_id, _ in count_rows:
+        present.setdefault(set_of_session[session_id], set()).add(prompt_id)
+
+    prompt_sets: list[PromptSetInfo] = []
+    prompts: list[PromptInfo] = []
+    index_of: dict[tuple[str, str], int] = {}
+    for set_id in dict.fromkeys(s.prompt_set for s in sessions):
+        pset = library.prompt_sets.get(set_id)
+        if pset is None:
+            log.warning("prompt set %r is not in the loaded library; exporting its answers "
+                        "with prompt ids as titles", set_id)
+        prompt_sets.append(PromptSetInfo(set_id, pset.title if pset else set_id, pset is not None))
+        known_ids: set[str] = set()
+        for p in pset.prompts if pset else ():
+            index_of[(set_id, p.id)] = len(prompts)
+            prompts.append(_prompt_info(len(prompts), set_id, p, library))
+            known_ids.add(p.id)
+        for prompt_id in sorted(present.get(set_id, set()) - known_ids):
+            index_of[(set_id, prompt_id)] = len(prompts)
+            prompts.append(PromptInfo(
+                index=len(prompts), set_id=set_id, id=prompt_id, number=None, title=prompt_id,
+                question="", fields=(), examples=(), in_library=False,
+            ))
+    counts = {
+        (index_of[(set_of_session[sid], pid)], sid): int(n) for sid, pid, n in count_rows
+    }
+    plan = ExportPlan(
+        guild_id=guild_id, scope=scope, workshop_id=workshop_id, workshop=workshop,
+        exported_at=exported_at, sessions=sessions, prompt_sets=tuple(prompt_sets),
+        prompts=tuple(prompts), counts=counts,
+    )
+    return plan
+
+
+async def load_stored_fields(
+    conn: aiosqlite.Connection, plan: ExportPlan, *, all_prompts: bool = False
+) -> None:
+    """Fill ``plan.stored_fields``: the field ids found in stored answers, per prompt.
+
+    By default only for prompts that are no longer in the library (their fields are known
+    only from the answers); with ``all_prompts`` also for the others, to find fields that a
+    prompt has lost since it was answered (this parses every answer, so it is done only when
+    a writer needs it)."""
+    if all_prompts:
+        targets = [p for p in plan.prompts if plan.count(p)]
+    else:
+        targets = [p for p in plan.prompts if not p.in_library and plan.count(p)]
+    if not targets:
+        return
+    where, params = _scope_filter(plan.scope, plan.workshop_id)
+    found: dict[int, tuple[str, ...]] = dict(plan.stored_fields)
+    for p in targets:
+        rows = await _all(
+            conn,
+            "SELECT j.key, min(a.id) AS first, min(j.id) AS pos "
+            "FROM sessions s JOIN answers a ON a.session_id = s.id AND a.prompt_id = ?, "
+            f"json_each(a.fields) j WHERE {where} AND s.guild_id = ? AND s.prompt_set = ? "
+            "GROUP BY j.key ORDER BY first, pos",
+            (p.id, *params, plan.guild_id, p.set_id),
+        )
+        found[p.index] = tuple(str(r[0]) for r in rows)
+    plan.stored_fields = found
+
+
+def _prompt_info(index: int, set_id: str, p: Prompt, library: Library) -> PromptInfo:
+    fields = tuple(
+        FieldInfo(f.id, f.label, f.style, f.required, f.max_length) for f in p.fields
+    )
+    examples = []
+    for link in p.examples:
+        example = library.examples.get(link.example_id)
+        examples.append(ExampleInfo(link.example_id, example.title if example else
+                                    link.example_id, link.look_at))
+    return PromptInfo(
+        index=index, set_id=set_id, id=p.id, number=p.number, title=p.title,
+        question=p.question, fields=fields, examples=tuple(examples), in_library=True,
+        field_ids=frozenset(f.id for f in fields),
+    )
+
+
+# --- streaming the answers ----------------------------------------------------------------------
+
+_ANSWERS_SQL = (
+    "SELECT a.session_id, CASE WHEN s.anonymous THEN NULL ELSE a.user_id END, "
+    "CASE WHEN s.anonymous THEN NULL ELSE a.display_name END, a.fields, a.created_at, "
+    "a.updated_at, p.number "
+    "FROM sessions s JOIN answers a ON a.session_id = s.id AND a.prompt_id = ? "
+    "LEFT JOIN participants p ON p.workshop_id = s.workshop_id AND p.user_id = a.user_id "
+    "WHERE {where} AND s.guild_id = ? AND s.prompt_set = ? AND +a.guild_id = ? "
+    "ORDER BY s.id, a.id"
+)
+
+
+class AnswerSource:
+    """Answers of a plan, prompt by prompt and within a prompt group by group (in session
+    order, then in order of first submission), read from the snapshot connection ``conn``.
+
+    :meth:`chunks` is meant to be iterated in a worker thread while the event loop ``loop``
+    runs; it must not be iterated on the loop itself."""
+
+    def __init__(self, conn: aiosqlite.Connection, loop: asyncio.AbstractEventLoop,
+                 plan: ExportPlan, chunk_rows: int | None = None, *,
+                 parse_fields: bool = True) -> None:
+        self._conn = conn
+        self._parse = parse_fields
+        self._loop = loop
+        self._plan = plan
+        self._chunk_rows = chunk_rows or CHUNK_ROWS
+        self.cancelled = threading.Event()
+        self.rows_read = 0
+
+    def _submit(self, coro: Any) -> Future[Any]:
+        return asyncio.run_coroutine_threadsafe(coro, self._loop)
+
+    def _wait(self, future: Future[Any]) -> Any:
+        while True:
+            if self.cancelled.is_set():
+                future.cancel()
+                raise ExportCancelled
+            try:
+                return future.result(timeout=0.5)
+            except TimeoutError:
+                continue
+
+    async def _open(self, prompt: PromptInfo) -> tuple[aiosqlite.Cursor, list[Any]]:
+        where, params = _scope_filter(self._plan.scope, self._plan.workshop_id)
+        cur = await self._conn.execute(
+            _ANSWERS_SQL.format(where=where),
+            (prompt.id, *params, self._plan.guild_id, prompt.set_id, self._plan.guild_id),
+        )
+        cur.arraysize = self._chunk_rows
+        try:
+            rows = list(await cur.fetchmany(self._chunk_rows))
+        except BaseException:
+            await cur.close()
+            raise
+        if len(rows) < self._chunk_rows:
+            await cur.close()
+        return cur, rows
+
+    async def _more(self, cur: aiosqlite.Cursor) -> list[Any]:
+        try:
+            rows = list(await cur.fetchmany(self._chunk_rows))
+        except BaseException:
+            await cur.close()
+            raise
+        if len(rows) < self._chunk_rows:
+            await cur.close()
+        return rows
+
+    def chunks(self) -> Iterator[list[AnswerRecord]]:
+        """Lists of answers, in export order (call from a worker thread)."""
+        plan = self._plan
+        sessions = {s.id: s for s in plan.sessions}
+        pseudonyms: dict[int | None, str] = {None: "P??"}
+        loads = json.loads
+        parse = self._parse
+        for prompt in plan.prompts:
+            if plan.count(prompt) == 0:
+                continue
+            cur, rows = self._wait(self._submit(self._open(prompt)))
+            while True:
+                pending = (self._submit(self._more(cur))
+                           if len(rows) == self._chunk_rows else None)
+                out: list[AnswerRecord] = []
+                append = out.append
+                for sid, user_id, display_name, fields, created, updated, number in rows:
+                    session = sessions[sid]
+                    if session.anonymous:
+                        participant = pseudonyms.get(number)
+                        if participant is None:
+                            participant = pseudonyms[number] = f"P{number:02d}"
+                        user_id = None
+                    else:
+                        participant = display_name or ""
+                    if not parse:
+                        append(AnswerRecord(session, prompt, participant, user_id, NO_FIELDS,
+                                            created, updated, fields))
+                        continue
+                    try:
+                        values = loads(fields)
+                    except (TypeError, ValueError):
+                        values = {"?": str(fields)}
+                    if not isinstance(values, dict):
+                        values = {"?": str(values)}
+                    append(AnswerRecord(session, prompt, participant, user_id, values,
+                                        created, updated))
+                self.rows_read += len(out)
+                if out:
+                    yield out
+                if pending is None:
+                    break
+                rows = self._wait(pending)

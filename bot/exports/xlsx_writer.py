@@ -1,0 +1,218 @@
+"""XLSX: an overview sheet, then one sheet per prompt (a column per answer field).
+
+Written with XlsxWriter in ``constant_memory`` mode (rows go to disk as they are written).
+Every piece of text is written with ``write_string`` and the workbook never converts strings
+to formulas, numbers or links, so what people typed is always a text cell, exactly as typed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+
+from bot.exports.data import AnswerRecord, ExportPlan, FieldInfo
+
+WORKBOOK_OPTIONS: dict[str, Any] = {
+    "constant_memory": True,
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+    "nan_inf_to_errors": True,
+}
+MAX_SHEET_NAME = 31
+_BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
+_RESERVED_SHEETS = {"history"}
+
+
+class NeedColumns(Exception):
+    """An answer has a field that has no column: the caller loads the stored field ids
+    (:func:`bot.exports.data.load_stored_fields` with ``all_prompts``) and writes again."""
+
+
+def sheet_names(titles: Iterable[str], taken: Iterable[str] = ()) -> list[str]:
+    """Valid, unique (case-insensitively) sheet names for ``titles``: at most 31 characters,
+    none of ``[]:*?/\\``, not starting or ending with an apostrophe, never empty."""
+    used = {t.casefold() for t in taken} | _RESERVED_SHEETS
+    names = []
+    for n, title in enumerate(titles, start=1):
+        base = " ".join(_BAD_SHEET_CHARS.sub(" ", title).split()).strip("'").strip()
+        base = base[:MAX_SHEET_NAME].rstrip().rstrip("'").rstrip() or f"Prompt {n}"
+        name, k = base, 2
+        while name.casefold() in used:
+            suffix = f" ({k})"
+            name = base[: MAX_SHEET_NAME - len(suffix)].rstrip().rstrip("'") + suffix
+            k += 1
+        used.add(name.casefold())
+        names.append(name)
+    return names
+
+
+def _field_width(f: FieldInfo) -> int:
+    return 30 if f.style == "short" else 50
+
+
+def write_xlsx(plan: ExportPlan, chunks: Iterable[list[AnswerRecord]], path: Path) -> None:
+    """Write the workbook to ``path``; columns come from the prompts' fields plus
+    ``plan.stored_fields``. Raises :class:`NeedColumns` (after closing the workbook) when an
+    answer has a field with no column."""
+    wb = xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
+    try:
+        _write(wb, plan, chunks)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            wb.close()  # releases the temporary files; the caller removes the output
+        raise
+    wb.close()
+
+
+def _write(wb: Any, plan: ExportPlan, chunks: Iterable[list[AnswerRecord]]) -> None:
+    title_fmt = wb.add_format({"bold": True, "font_size": 14})
+    bold = wb.add_format({"bold": True, "valign": "top"})
+    head = wb.add_format({"bold": True, "text_wrap": True, "valign": "top",
+                          "bg_color": "#DDEBF7", "bottom": 1})
+    wrap = wb.add_format({"text_wrap": True, "valign": "top"})
+    top = wb.add_format({"valign": "top"})
+    when_fmt = wb.add_format({"num_format": "yyyy-mm-dd hh:mm:ss", "valign": "top"})
+
+    # --- overview ----------------------------------------------------------------------------
+    ov = wb.add_worksheet("Overview")
+    ov.set_column(0, 0, 24)
+    ov.set_column(1, 1, 40)
+    ov.set_column(2, 3, 50)
+    ov.set_column(4, 4 + max(len(plan.sessions), 6), 14)
+    row = 0
+    ov.write_string(row, 0, "Workshop export", title_fmt)
+    row += 2
+    facts: list[tuple[str, str | int]] = [
+        ("Workshop", plan.workshop),
+        ("Exported at (UTC)", plan.exported_at.strftime("%Y-%m-%d %H:%M:%S")),
+        ("Scope", "One session" if plan.scope.kind == "session" else "Whole workshop"),
+        ("Prompt sets", ", ".join(ps.title for ps in plan.prompt_sets)),
+        ("Groups", ", ".join(s.group for s in plan.sessions)),
+        ("Sessions", len(plan.sessions)),
+        ("Answers", plan.answers),
+    ]
+    for label, value in facts:
+        ov.write_string(row, 0, label, bold)
+        if isinstance(value, int):
+            ov.write_number(row, 1, value, top)
+        else:
+            ov.write_string(row, 1, value, wrap)
+        row += 1
+
+    row += 1
+    ov.write_string(row, 0, "Groups", title_fmt)
+    row += 1
+    group_cols = ("Group", "Session", "Prompt set", "Status", "Anonymous", "Pace",
+                  "Participants", "Answers", "Started (UTC)", "Closed (UTC)")
+    for c, text in enumerate(group_cols):
+        ov.write_string(row, c, text, head)
+    row += 1
+    for s in plan.sessions:
+        ov.write_string(row, 0, s.group, wrap)
+        ov.write_number(row, 1, s.id, top)
+        ov.write_string(row, 2, s.prompt_set, wrap)
+        ov.write_string(row, 3, s.status, top)
+        ov.write_string(row, 4, "yes" if s.anonymous else "no", top)
+        ov.write_string(row, 5, s.pace, top)
+        ov.write_number(row, 6, s.participants, top)
+        ov.write_number(row, 7, plan.session_count(s), top)
+        _write_when(ov, row, 8, s.created_at, when_fmt, top)
+        if s.closed_at:
+            _write_when(ov, row, 9, s.closed_at, when_fmt, top)
+        row += 1
+
+    row += 1
+    ov.write_string(row, 0, "Answers per prompt and group", title_fmt)
+    row += 1
+    counts_head = ["Prompt", "Title", "Question", "Linked examples"]
+    counts_head += [f"{s.group} (session {s.id})" if len(plan.sessions) > 1 else s.group
+                    for s in plan.sessions]
+    counts_head.append("Total")
+    for c, text in enumerate(counts_head):
+        ov.write_string(row, c, text, head)
+    row += 1
+    for p in plan.prompts:
+        ov.write_string(row, 0, p.label, top)
+        ov.write_string(row, 1, p.title, wrap)
+        ov.write_string(row, 2, p.question, wrap)
+        ov.write_string(row, 3, "\n".join(e.title for e in p.examples), wrap)
+        for c, s in enumerate(plan.sessions, start=4):
+            if s.prompt_set == p.set_id:
+                ov.write_number(row, c, plan.count(p, s), top)
+        ov.write_number(row, 4 + len(plan.sessions), plan.count(p), bold)
+        row += 1
+
+    # --- one sheet per prompt ----------------------------------------------------------------
+    # A "Session" column only when a group name was used by more than one session.
+    group_names = [s.group.casefold() for s in plan.sessions]
+    with_session = len(set(group_names)) < len(group_names)
+    first_field = 3 if with_session else 2
+    names = sheet_names(
+        [p.title if p.number is None or p.title.lstrip().startswith(f"{p.number}.")
+         else f"{p.number}. {p.title}" for p in plan.prompts],
+        taken=["Overview"],
+    )
+    sheets: dict[int, tuple[Any, dict[str, int], list[int]]] = {}
+    for p, name in zip(plan.prompts, names, strict=True):
+        ws = wb.add_worksheet(name)
+        columns = plan.columns_for(p)
+        ws.set_column(0, 0, 20)
+        if with_session:
+            ws.set_column(1, 1, 9)
+        ws.set_column(first_field - 1, first_field - 1, 20)
+        for i, f in enumerate(columns, start=first_field):
+            ws.set_column(i, i, _field_width(f))
+        end = first_field + len(columns)
+        ws.set_column(end, end + 1, 20)
+        heading = p.title if p.number is None else f"{p.number}. {p.title}"
+        ws.write_string(0, 0, f"{heading} \u2014 {p.question}" if p.question else heading, bold)
+        header = ["Group", *(["Session"] if with_session else []), "Participant",
+                  *(f.label for f in columns), "Submitted at (UTC)", "Edited at (UTC)"]
+        for c, text in enumerate(header):
+            ws.write_string(1, c, text, head)
+        ws.freeze_panes(2, first_field)
+        col_of = {f.id: i for i, f in enumerate(columns, start=first_field)}
+        sheets[p.index] = (ws, col_of, [2])
+
+    for chunk in chunks:
+        for a in chunk:
+            ws, col_of, next_row = sheets[a.prompt.index]
+            r = next_row[0]
+            next_row[0] = r + 1
+            write_string = ws.write_string
+            write_string(r, 0, a.session.group, wrap)
+            if with_session:
+                ws.write_number(r, 1, a.session.id, top)
+            write_string(r, first_field - 1, a.participant, wrap)
+            for key, value in a.fields.items():
+                c = col_of.get(key)
+                if c is None:  # a field the prompt no longer has: plan columns for it
+                    raise NeedColumns(a.prompt.id)
+                write_string(r, c, value if isinstance(value, str) else str(value), wrap)
+            end = first_field + len(col_of)
+            _write_when(ws, r, end, a.submitted_at, when_fmt, top)
+            if a.updated_at != a.submitted_at:  # blank unless the answer was edited
+                _write_when(ws, r, end + 1, a.updated_at, when_fmt, top)
+
+
+_EXCEL_EPOCH = datetime(1899, 12, 30, tzinfo=UTC)
+
+
+def _write_when(ws: Any, row: int, col: int, iso: str, when_fmt: Any, text_fmt: Any) -> None:
+    """A stored ISO 8601 UTC time as a real spreadsheet date-time (text if it isn't one)."""
+    try:
+        when = datetime.fromisoformat(iso)
+    except (TypeError, ValueError):
+        ws.write_string(row, col, str(iso), text_fmt)
+        return
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    # Excel's serial date (days since 1899-12-30, valid from March 1900), in UTC.
+    ws.write_number(row, col, (when - _EXCEL_EPOCH).total_seconds() / 86400.0, when_fmt)

@@ -1,0 +1,154 @@
+"""Restarts, slow storage, upload limits, unexpected errors, and the demo itself."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings
+from bot.discord_ui import respond
+from bot.models import Library
+from bot.storage import Database
+from tests.bot.conftest import World, make_world
+from tests.bot.test_session_flow import answer, start
+
+
+async def test_cards_keep_working_after_a_restart(tmp_path: Path, library: Library) -> None:
+    world = make_world(tmp_path, library)
+    await world.emu.start()
+    try:
+        async with world.running():
+            await world.organiser.run_command(
+                "workshop-config facilitator-role", world.chan, role=world.role
+            )
+            card = await start(world)
+            await answer(world, world.alice, card, "before the restart")
+        # a new bot process on the same database; the old card's buttons still work
+        async with world.running():
+            opened = await world.bob.click(card, "Answer")
+            await opened.response()
+            assert opened.modal is not None
+            done = await opened.modal.submit(
+                world.bob, {i["custom_id"]: "after the restart" for i in opened.modal.inputs}
+            )
+            assert "Saved your answer" in (await done.reply()).text
+            again = await world.alice.click(card, "Answer")  # pre-filled from the database
+            await again.response()
+            assert again.modal.inputs[0]["value"] == "before the restart"
+            listing = await (await world.bob.click(card, "Examples")).reply()
+            assert listing.selects
+            # the facilitator role survived too
+            status = await (await world.facilitator.run_command(
+                "session status", world.chan)).reply()
+            assert "**2** answers" in status.text
+        world.emu.assert_no_violations()
+    finally:
+        await world.emu.stop()
+
+
+async def test_slow_storage_is_deferred_not_dropped(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    card = await start(world)
+    monkeypatch.setattr(respond, "DEFER_AFTER", 0.05)
+    db: Database = world.bot.engine.db
+    original = db._run_batch
+    release = asyncio.Event()
+
+    async def slow_batch(conn, batch):
+        await release.wait()
+        await original(conn, batch)
+
+    monkeypatch.setattr(db, "_run_batch", slow_batch)
+    opened = await world.alice.click(card, "Answer")
+    await opened.response()
+    done = await opened.modal.submit(world.alice, {i["custom_id"]: "slow but safe"
+                                                   for i in opened.modal.inputs})
+    await done.response()
+    assert done.deferred  # acknowledged in time, "thinking…"
+    release.set()
+    reply = await done.wait_for_original()
+    assert "Saved your answer" in reply.text and reply.ephemeral
+
+
+async def test_export_over_the_upload_limit_is_zipped(
+    tmp_path: Path, library: Library
+) -> None:
+    world = make_world(tmp_path, library, attachment_size_limit=6000)
+    await world.emu.start()
+    try:
+        async with world.running():
+            card = await (await world.organiser.run_command(
+                "session start", world.chan, set="key-questions", workshop="Big")).reply()
+            for i in range(6):
+                person = world.guild.add_member(f"Person {i}")
+                await answer(world, person, card, "a long considered answer " * 20)
+            msg = await (await world.organiser.run_command(
+                "session export", world.chan, format="csv")).reply()
+            (attachment,) = msg.attachments
+            assert attachment.filename.endswith(".csv.zip") and "zipped" in msg.text
+            with zipfile.ZipFile(io.BytesIO(attachment.data)) as zf:
+                (name,) = zf.namelist()
+                assert b"a long considered answer" in zf.read(name)
+            assert attachment.size <= 6000
+        world.emu.assert_no_violations()
+    finally:
+        await world.emu.stop()
+
+
+async def test_an_export_too_large_even_zipped_is_refused_clearly(
+    tmp_path: Path, library: Library
+) -> None:
+    world = make_world(tmp_path, library, attachment_size_limit=300)
+    await world.emu.start()
+    try:
+        async with world.running():
+            card = await (await world.organiser.run_command(
+                "session start", world.chan, set="key-questions", workshop="Big")).reply()
+            await answer(world, world.alice, card, "x")
+            msg = await (await world.organiser.run_command(
+                "session export", world.chan, format="xlsx")).reply()
+            assert not msg.attachments
+            assert "over this server's upload limit" in msg.text
+        world.emu.assert_no_violations()
+    finally:
+        await world.emu.stop()
+
+
+async def test_unexpected_errors_get_a_short_message_and_a_logged_traceback(
+    world: World, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    await start(world)
+
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(world.bot.engine, "status", broken)
+    with caplog.at_level(logging.ERROR):
+        reply = await (await world.facilitator.run_command("session status", world.chan)).reply()
+    assert reply.ephemeral and reply.text == respond.GENERIC_ERROR
+    assert "disk on fire" not in reply.text
+    assert any("disk on fire" in (r.exc_text or "") or r.exc_info for r in caplog.records)
+
+
+async def test_the_demo_plays_a_whole_workshop(tmp_path: Path) -> None:
+    from bot.demo import run_demo
+
+    transcript = io.StringIO()
+    out = tmp_path / "demo-output"
+    code = await run_demo(Settings(database_path=tmp_path / "unused.db"), out_dir=out,
+                          stream=transcript)
+    assert code == 0
+    text = transcript.getvalue()
+    for expected in ("/session start", "clicks Answer", "Saved your answer",
+                     "edits her answer", "Updated your answer", "/forget-me", "Erased",
+                     "/session close", "/session export format:markdown"):
+        assert expected in text, expected
+    suffixes = sorted(p.suffix for p in out.iterdir())
+    assert suffixes == [".csv", ".json", ".md", ".xlsx"]
+    assert not (tmp_path / "unused.db").exists()  # the demo never touches the real database

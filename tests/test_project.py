@@ -1,0 +1,40 @@
+"""Project hygiene: ruff is clean, and CI runs exactly the README's test command."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _readme_commands() -> list[str]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = text.split("```sh", 1)[1].split("```", 1)[0]
+    return [line.strip() for line in block.strip().splitlines()]
+
+
+def test_readme_opens_with_exactly_two_commands() -> None:
+    run, test = _readme_commands()
+    assert run.endswith("workshop-bot") and "pip install" in run
+    assert "pytest" in test and "'.[test]'" in test
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert _readme_commands()[1] in ci.splitlines()
+    assert os.access(ROOT / ".ci" / "run", os.X_OK)
+
+
+def test_ruff_is_clean() -> None:
+    ruff = shutil.which("ruff", path=str(Path(sys.executable).parent)) or shutil.which("ruff")
+    if ruff is None:
+        pytest.fail("ruff is not installed; it is part of the 'test' extra")
+    result = subprocess.run([ruff, "check", "--quiet", "."], cwd=ROOT, capture_output=True,
+                            text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
