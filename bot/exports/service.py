@@ -75,7 +75,7 @@ async def _write_file(conn: aiosqlite.Connection, loop: asyncio.AbstractEventLoo
     # JSON embeds the stored JSON of the fields as it is: no need to parse it.
     source = AnswerSource(conn, loop, plan, parse_fields=fmt is not ExportFormat.JSON)
     try:
-        await asyncio.to_thread(_run_writer, fmt, plan, source.chunks(), tmp)
+        await _in_thread(source, fmt, plan, tmp)
     except NeedColumns:
         # An answer has a field its prompt no longer has (the prompt files changed since):
         # find every such field, then write the workbook again with columns for them.
@@ -83,11 +83,25 @@ async def _write_file(conn: aiosqlite.Connection, loop: asyncio.AbstractEventLoo
                  "with columns for them")
         await load_stored_fields(conn, plan, all_prompts=True)
         source = AnswerSource(conn, loop, plan)
-        await asyncio.to_thread(_run_writer, fmt, plan, source.chunks(), tmp)
-    except BaseException:
-        source.cancelled.set()
-        raise
+        await _in_thread(source, fmt, plan, tmp)
     return source
+
+
+async def _in_thread(source: AnswerSource, fmt: ExportFormat, plan: ExportPlan,
+                     tmp: Path) -> None:
+    """Run the writer in a worker thread. If the caller is cancelled, tell the worker to
+    stop and wait for it (it stops at its next chunk and removes its partial file), so the
+    snapshot stays open while it runs and nothing is left behind."""
+    worker = asyncio.ensure_future(
+        asyncio.to_thread(_run_writer, fmt, plan, source.chunks(), tmp)
+    )
+    try:
+        await asyncio.shield(worker)
+    except asyncio.CancelledError:
+        source.cancelled.set()
+        with contextlib.suppress(BaseException):
+            await worker
+        raise
 
 
 def _claim(out_dir: Path, filename: str) -> Path:
