@@ -195,3 +195,30 @@ async def test_autocomplete_for_sets_and_workshops(world: World) -> None:
         "session start", "workshop", "leeds", world.chan_b, set="key-questions"
     )
     assert [c["value"] for c in names] == [WORKSHOP]
+
+
+async def test_a_breakout_thread_is_its_own_group(world: World) -> None:
+    thread = world.guild.add_thread(world.chan, "breakout-1")
+    card = await start(world, thread)
+    assert "breakout-1" in card.embeds[0]["footer"]["text"]
+    await answer(world, world.alice, card, "from the thread")
+    (session,) = await world.bot.engine.sessions(world.guild.id)
+    assert session.channel_id == thread.id and session.group_name == "breakout-1"
+    # the parent channel can run its own session at the same time
+    assert (await start(world, world.chan)).embeds
+
+
+async def test_export_a_workshop_by_name_from_any_channel(world: World) -> None:
+    card = await start(world, world.chan)
+    await answer(world, world.alice, card, "exported from elsewhere")
+    other = world.guild.add_channel("organisers")
+    names = await world.facilitator.autocomplete(
+        "session export", "workshop", "leeds", other, format="json"
+    )
+    assert [c["value"] for c in names] == [WORKSHOP]
+    msg = await (await world.facilitator.run_command(
+        "session export", other, format="json", workshop=WORKSHOP.upper())).reply()
+    assert b"exported from elsewhere" in msg.attachments[0].data
+    missing = await (await world.facilitator.run_command(
+        "session export", other, format="json", workshop="Nope")).reply()
+    assert "No workshop called" in missing.text and not missing.attachments

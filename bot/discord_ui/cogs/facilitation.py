@@ -180,22 +180,35 @@ class Facilitation(commands.Cog):
 
     @session.command(name="export", description="Export the answers as a file (only you see it)")
     @app_commands.describe(
-        format="File format", scope="This group only, or every group of the workshop"
+        format="File format",
+        scope="This group only, or every group of the workshop",
+        workshop="Export this workshop (every group), from any channel",
     )
     @app_commands.choices(format=FORMAT_CHOICES, scope=SCOPE_CHOICES)
     async def export(
         self, interaction: discord.Interaction, format: app_commands.Choice[str],
-        scope: app_commands.Choice[str] | None = None,
+        scope: app_commands.Choice[str] | None = None, workshop: str | None = None,
     ) -> None:
         guild_id = ensure_facilitator(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        session = await self.engine.latest_session(guild_id, interaction.channel_id)
-        if session is None:
-            raise NotFound("No session has run in this channel yet, so there is nothing to "
-                           "export here.")
-        whole = scope is not None and scope.value == "workshop"
-        export_scope = (ExportScope.workshop(session.workshop) if whole
-                        else ExportScope.session(session.id))
+        group: str | None = None  # set when exporting one group
+        if workshop:
+            export_scope = ExportScope.workshop(workshop)
+            name = workshop
+        else:
+            session = await self.engine.latest_session(guild_id, interaction.channel_id)
+            if session is None:
+                raise NotFound(
+                    "No session has run in this channel yet, so there is nothing to export "
+                    "here. To export a whole workshop from anywhere, give its name in "
+                    "`workshop`."
+                )
+            name = session.workshop
+            if scope is not None and scope.value == "workshop":
+                export_scope = ExportScope.workshop(session.workshop)
+            else:
+                export_scope = ExportScope.session(session.id)
+                group = session.group_name
         with tempfile.TemporaryDirectory(prefix="workshop-export-") as tmp:
             result = await export_to_dir(
                 self.engine.db, self.bot.library, guild_id=guild_id, scope=export_scope,
@@ -205,15 +218,21 @@ class Facilitation(commands.Cog):
             path, filename, note = await fit_for_upload(
                 result.path, result.filename, interaction.filesize_limit
             )
-            what = (f"workshop **{render.safe(session.workshop)}** "
-                    f"({result.sessions} group{'s' if result.sessions != 1 else ''})"
-                    if whole else f"this group ({render.safe(session.group_name)})")
+            groups = f"{result.sessions} group{'s' if result.sessions != 1 else ''}"
+            what = (f"this group ({render.safe(group)})" if group is not None
+                    else f"workshop **{render.safe(name)}** ({groups})")
             await respond(
                 interaction,
                 f"Here is the {FORMAT_NAMES[format.value]} export of {what}: {result.answers} "
                 f"answer{'s' if result.answers != 1 else ''}.{note}",
                 file=discord.File(path, filename=filename),
             )
+
+    @export.autocomplete("workshop")
+    async def _export_workshop_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await self._workshop_autocomplete(interaction, current)
 
 
 async def setup(bot: WorkshopBot) -> None:
