@@ -38,3 +38,22 @@ def test_ruff_is_clean() -> None:
     result = subprocess.run([ruff, "check", "--quiet", "."], cwd=ROOT, capture_output=True,
                             text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_core_has_no_discord_imports() -> None:
+    core = [p for p in (ROOT / "bot").rglob("*.py")
+            if not {"discord_ui", "emulator"} & set(p.relative_to(ROOT / "bot").parts)
+            and p.name != "demo.py"]
+    assert len(core) > 10
+    for path in core:
+        text = path.read_text(encoding="utf-8")
+        assert "import discord" not in text and "from discord" not in text, path
+
+
+def test_library_code_does_not_print() -> None:
+    import re
+
+    for path in (ROOT / "bot").rglob("*.py"):
+        if path.name == "cli.py":
+            continue
+        assert not re.search(r"^\s*print\(", path.read_text(encoding="utf-8"), re.M), path
