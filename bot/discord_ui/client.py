@@ -60,6 +60,7 @@ class WorkshopBot(commands.Bot):
     def __init__(
         self, settings: Settings, *, library: Library | None = None, **options: object
     ) -> None:
+        discord.VoiceClient.warn_nacl = False  # a text-only bot: no voice, no PyNaCl warning
         intents = discord.Intents.default()  # no privileged intents
         intents.message_content = False
         intents.presences = False

@@ -54,7 +54,8 @@ def answer_modal(
             max_length=f.max_length,
             min_length=f.min_length or None,
             placeholder=f.placeholder,
-            default=(previous or {}).get(f.id) or None,
+            # an earlier answer longer than a since-lowered limit would make Discord refuse
+            default=((previous or {}).get(f.id) or "")[: f.max_length] or None,
         ))
     modal.stop()
     return modal
