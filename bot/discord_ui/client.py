@@ -25,6 +25,7 @@ COGS = (
     "bot.discord_ui.cogs.answering",
     "bot.discord_ui.cogs.examples",
     "bot.discord_ui.cogs.admin",
+    "bot.discord_ui.cogs.retention",
 )
 COMMANDS_HASH_KEY = "global_commands_hash"
 
