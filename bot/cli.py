@@ -1,4 +1,4 @@
-"""The ``workshop-bot`` command line: validate, run, demo, export, backup."""
+"""The ``workshop-bot`` command line: validate, run, demo, export, backup, restore."""
 
 from __future__ import annotations
 
@@ -97,6 +97,18 @@ def _cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
         report = backup_database(settings.database_path, args.path)
     except BackupError as exc:
         print(f"workshop-bot backup: {exc}", file=sys.stderr)
+        return 1
+    print(report)
+    return 0
+
+
+def _cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.backup import BackupError, restore_database
+
+    try:
+        report = restore_database(args.backup, settings.database_path, force=args.force)
+    except BackupError as exc:
+        print(f"workshop-bot restore: {exc}", file=sys.stderr)
         return 1
     print(report)
     return 0
@@ -208,6 +220,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("backup", help="copy the database safely while the bot runs")
     p.add_argument("path", type=Path, help="file to write the backup to")
     p.set_defaults(func=_cmd_backup)
+
+    p = sub.add_parser("restore", help="put a backup in place (bot stopped); erasures made "
+                                       "since the backup are applied again")
+    p.add_argument("backup", type=Path, help="the backup file")
+    p.add_argument("--force", action="store_true",
+                   help="replace the existing database (it is kept beside it)")
+    p.set_defaults(func=_cmd_restore)
 
     p = sub.add_parser("export", help="export answers to CSV, XLSX, JSON or Markdown")
     which = p.add_mutually_exclusive_group(required=True)
