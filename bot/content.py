@@ -77,6 +77,15 @@ GLOSSARY_FILE = "glossary.yaml"
 EXAMPLES_DIR = "examples"
 
 _SAFE_TAGS = frozenset(tag for tag in yaml.SafeLoader.yaml_constructors if tag)
+# Scalar types whose construction can fail on a bad value (tagged explicitly, or a date-like
+# value such as 2016-13-45): checked one by one so the problem names the key and line.
+_CHECKED_SCALARS = {
+    "tag:yaml.org,2002:int": "a whole number",
+    "tag:yaml.org,2002:float": "a number",
+    "tag:yaml.org,2002:bool": "true or false",
+    "tag:yaml.org,2002:timestamp": "a date or time",
+    "tag:yaml.org,2002:binary": "base64 data",
+}
 
 KeyPath = tuple[str | int, ...]
 
@@ -197,19 +206,27 @@ class _File:
                 line=raw.count(b"\n", 0, exc.start) + 1,
             )
             return False
-        loader = yaml.SafeLoader(text)
+        try:
+            loader = yaml.SafeLoader(text)
+        except yaml.reader.ReaderError as exc:  # a character YAML does not allow (e.g. NUL)
+            self.problem((), f"not valid YAML: character U+{exc.character:04X} is not allowed "
+                             "in YAML text", line=text.count("\n", 0, exc.position) + 1)
+            return False
         try:
             node = loader.get_single_node()
             if node is None:
                 self.problem((), "file is empty; expected a mapping of keys")
                 return False
             self.lines[()] = node.start_mark.line + 1
-            bad_tags = self._index(node, (), set())
+            bad_tags = self._index(node, (), set(), loader)
             if bad_tags:
                 return False
             self.data = loader.construct_document(node)
         except yaml.YAMLError as exc:
             self.problem((), f"not valid YAML: {_yaml_message(exc)}", line=_yaml_line(exc))
+            return False
+        except RecursionError:  # PyYAML composes and constructs recursively
+            self.problem((), "not valid content: lists or mappings are nested too deeply")
             return False
         finally:
             loader.dispose()
@@ -218,8 +235,9 @@ class _File:
             return False
         return True
 
-    def _index(self, node: Node, path: KeyPath, seen: set[int]) -> int:
-        """Record key-path lines, report duplicate keys and unsafe tags; return #bad tags."""
+    def _index(self, node: Node, path: KeyPath, seen: set[int], loader: yaml.SafeLoader) -> int:
+        """Record key-path lines, report duplicate keys, unsafe tags and scalars that cannot
+        be constructed (e.g. ``2016-13-45``, ``!!int ten``); return the number of bad nodes."""
         if id(node) in seen:  # an alias: already walked (and may be recursive)
             return 0
         seen.add(id(node))
@@ -229,6 +247,14 @@ class _File:
             self.problem(path, f"YAML tag {shown!r} is not allowed (only plain YAML values)",
                          line=node.start_mark.line + 1)
             bad += 1
+        elif isinstance(node, ScalarNode) and node.tag in _CHECKED_SCALARS:
+            try:  # PyYAML raises ValueError, KeyError... here, not YAMLError
+                loader.yaml_constructors[node.tag](loader, node)
+            except Exception:
+                self.problem(path, f"{_clip(node.value)!r} cannot be read as "
+                                   f"{_CHECKED_SCALARS[node.tag]}; put text in quotes",
+                             line=node.start_mark.line + 1)
+                bad += 1
         if isinstance(node, MappingNode):
             first_line: dict[str, int] = {}
             for key_node, value_node in node.value:
@@ -242,14 +268,16 @@ class _File:
                     else:
                         first_line[key] = line
                         self.lines.setdefault(child, line)
-                    bad += self._index(value_node, child, seen)
+                    bad += self._index(key_node, child, seen, loader)  # its tag and value
+                    bad += self._index(value_node, child, seen, loader)
                 else:
-                    bad += self._index(key_node, path, seen) + self._index(value_node, path, seen)
+                    bad += (self._index(key_node, path, seen, loader)
+                            + self._index(value_node, path, seen, loader))
         elif isinstance(node, SequenceNode):
             for index, item in enumerate(node.value):
                 child = (*path, index)
                 self.lines.setdefault(child, item.start_mark.line + 1)
-                bad += self._index(item, child, seen)
+                bad += self._index(item, child, seen, loader)
         return bad
 
     # -- schema helpers
@@ -339,6 +367,10 @@ class _File:
         elif most is not None and len(value) > most:
             self.problem(where, f"has {len(value)} {what}; the limit is {most}")
         return value
+
+
+def _clip(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _yaml_message(exc: yaml.YAMLError) -> str:

@@ -32,7 +32,7 @@ from bot.emulator.model import (
 )
 from bot.emulator.patch import point_discord_at, point_discord_at_discord
 from bot.emulator.runner import running_bot
-from bot.emulator.server import Emulator, ResumeRecord
+from bot.emulator.server import Emulator, RateLimitRecord, ResumeRecord
 
 __all__ = [
     "BotConnectionLost",
@@ -48,6 +48,7 @@ __all__ = [
     "Guild",
     "InteractionResult",
     "Member",
+    "RateLimitRecord",
     "ResumeRecord",
     "Role",
     "Violation",

@@ -862,11 +862,14 @@ class EmulatedModal:
         *,
         wait: bool = True,
         timeout: float | None = None,
+        force: bool = False,
     ) -> InteractionResult:
         """Submit the modal: ``submit(alice, {"answer": "text"})`` or ``submit({...})``.
 
         Keys are input custom_ids or labels. Inputs not given keep their pre-filled value.
-        Required/min/max lengths are enforced as Discord's client would (EmulatorUsageError).
+        Required/min/max lengths are enforced as Discord's client would (EmulatorUsageError);
+        ``force=True`` sends the values anyway, as a modified client could, to test that the
+        bot checks them itself.
         """
         if isinstance(member_or_values, Member):
             member = member_or_values
@@ -875,7 +878,7 @@ class EmulatedModal:
             if member_or_values is not None:
                 values = member_or_values
         return await self._emu._submit_modal(
-            self, member, dict(values or {}), wait=wait, timeout=timeout
+            self, member, dict(values or {}), wait=wait, timeout=timeout, force=force
         )
 
     def __repr__(self) -> str:
@@ -915,8 +918,9 @@ class InteractionResult:
         self.channel = channel
         self.description = description
         self.source_message = source_message
-        self.created = asyncio.get_running_loop().time()
+        self.created = asyncio.get_running_loop().time()  # loop time at dispatch
         self.acknowledged = False
+        self.acknowledged_at: float | None = None  # loop time the bot's callback arrived
         self.expired = False
         self.response_type: int | None = None
         self.response_data: dict[str, Any] | None = None

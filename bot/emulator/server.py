@@ -14,10 +14,12 @@ import asyncio
 import base64
 import json
 import logging
+import math
 import mimetypes
 import secrets
+import time
 from bisect import bisect_left, bisect_right
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -79,6 +81,32 @@ REPLAY_BUFFER = 20_000
 # Which callback types each interaction type accepts (6/7 on a modal submit only when the modal
 # was opened from a component; checked separately).
 ALLOWED_CALLBACKS = {1: {1}, 2: {4, 5, 9}, 3: {4, 5, 6, 7, 9}, 4: {8}, 5: {4, 5, 6, 7}}
+
+
+@dataclass
+class RateLimitRecord:
+    """One 429 the emulator served (see :meth:`Emulator.rate_limit`), and when the client came
+    back for the same method and path (loop time; ``None`` until it did)."""
+
+    route: str  # "POST /interactions/{interaction_id}/{token}/callback"
+    path: str  # "POST /api/v10/interactions/123/abc/callback"
+    retry_after: float
+    is_global: bool
+    served_at: float
+    retried_at: float | None = None
+
+    @property
+    def waited(self) -> float | None:
+        """Seconds between the 429 and the client's retry."""
+        return None if self.retried_at is None else self.retried_at - self.served_at
+
+
+@dataclass
+class _RateLimitRule:
+    route: str | None  # None: any REST route
+    remaining: int
+    retry_after: float
+    is_global: bool
 
 
 @dataclass
@@ -191,6 +219,10 @@ class Emulator:
         self.unhandled_requests: list[str] = []
         self.resumes: list[ResumeRecord] = []
         self.identify_count = 0
+        self.rate_limited: list[RateLimitRecord] = []  # every 429 served, in order
+        self.request_counts: Counter[str] = Counter()  # REST requests per route template
+        self._rate_rules: list[_RateLimitRule] = []
+        self._awaiting_retry: dict[str, RateLimitRecord] = {}
         self.interactions: dict[int, InteractionResult] = {}
         self._by_token: dict[str, InteractionResult] = {}
         self._channels: dict[int, Channel] = {}
@@ -232,7 +264,7 @@ class Emulator:
         """Bind the server (port 0 picks a free port)."""
         if self._runner is not None:
             return self
-        app = web.Application(client_max_size=1024**3)
+        app = web.Application(client_max_size=1024**3, middlewares=[self._rate_limiter])
         self._add_routes(app)
         runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await runner.setup()
@@ -429,6 +461,15 @@ class Emulator:
             return True if len(self._sessions) >= self._shard_count and self._sessions else None
 
         await self._wait(self._waiters, check, "the bot to IDENTIFY on the gateway", timeout)
+
+    async def wait_for_identify(self, count: int, timeout: float | None = None) -> None:
+        """Wait until the bot has IDENTIFYed ``count`` times in all (a bot process started again
+        on the same emulator IDENTIFYs afresh: read ``identify_count`` before starting it)."""
+
+        def check() -> bool | None:
+            return True if self.identify_count >= count else None
+
+        await self._wait(self._waiters, check, f"IDENTIFY #{count} on the gateway", timeout)
 
     async def wait_for_resume(
         self, count: int | None = None, timeout: float | None = None
@@ -802,6 +843,81 @@ class Emulator:
             return await handler(request)
 
         return wrapper
+
+    # --- rate limits ---------------------------------------------------------------------------
+
+    def rate_limit(
+        self,
+        count: int = 1,
+        *,
+        route: str | None = None,
+        retry_after: float = 0.2,
+        is_global: bool = False,
+    ) -> None:
+        """Answer the next ``count`` REST requests on ``route`` (a template such as
+        ``"POST /channels/{channel_id}/messages"`` or
+        ``"POST /interactions/{interaction_id}/{token}/callback"``; ``None``: any route) with
+        Discord's 429: ``{"message": "You are being rate limited.", "retry_after": ...,
+        "global": ...}`` plus the headers discord.py needs to retry (``Via``, ``Retry-After``,
+        ``X-RateLimit-*`` with ``Reset-After``). Each 429 is recorded in ``rate_limited``
+        with the time the client came back for the same path.
+        """
+        if count < 1 or retry_after < 0:
+            raise EmulatorUsageError("rate_limit needs count >= 1 and retry_after >= 0")
+        self._rate_rules.append(_RateLimitRule(route, count, retry_after, is_global))
+
+    @web.middleware
+    async def _rate_limiter(
+        self,
+        request: web.Request,
+        handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
+    ) -> web.StreamResponse:
+        if not request.path.startswith("/api/"):
+            return await handler(request)
+        resource = request.match_info.route.resource
+        template = resource.canonical if resource is not None else request.path
+        template = f"{request.method} {template.removeprefix('/api/v10')}"
+        self.request_counts[template] += 1
+        if self._awaiting_retry:
+            record = self._awaiting_retry.pop(f"{request.method} {request.path}", None)
+            if record is not None:
+                record.retried_at = asyncio.get_running_loop().time()
+        rule = next(
+            (r for r in self._rate_rules if r.route is None or r.route == template), None
+        )
+        if rule is None:
+            return await handler(request)
+        rule.remaining -= 1
+        if rule.remaining <= 0:
+            self._rate_rules.remove(rule)
+        record = RateLimitRecord(
+            route=template,
+            path=f"{request.method} {request.path}",
+            retry_after=rule.retry_after,
+            is_global=rule.is_global,
+            served_at=asyncio.get_running_loop().time(),
+        )
+        self.rate_limited.append(record)
+        self._awaiting_retry[record.path] = record
+        log.debug("429 for %s (retry after %gs)", record.path, rule.retry_after)
+        body = {
+            "message": "You are being rate limited.",
+            "retry_after": rule.retry_after,
+            "global": rule.is_global,
+        }
+        headers = {
+            "Content-Type": "application/json",
+            "Via": "1.1 google",  # without it discord.py takes a 429 for a Cloudflare ban
+            "Retry-After": str(max(1, math.ceil(rule.retry_after))),
+            "X-RateLimit-Limit": "5",
+            "X-RateLimit-Remaining": "0",
+            "X-RateLimit-Reset": f"{time.time() + rule.retry_after:.3f}",
+            "X-RateLimit-Reset-After": f"{rule.retry_after:.3f}",
+            "X-RateLimit-Scope": "global" if rule.is_global else "user",
+        }
+        if rule.is_global:
+            headers["X-RateLimit-Global"] = "true"
+        return web.Response(status=429, body=dumps(body).encode(), headers=headers)
 
     async def _unhandled(self, request: web.Request) -> web.StreamResponse:
         route = f"{request.method} {request.path}"
@@ -2140,6 +2256,7 @@ class Emulator:
         *,
         wait: bool,
         timeout: float | None,
+        force: bool = False,
     ) -> InteractionResult:
         opened = modal.opened_by
         if member is not opened.user:
@@ -2162,10 +2279,10 @@ class Emulator:
             name = label or item.get("custom_id")
             if item.get("type") == rules.COMPONENT_TEXT_INPUT:
                 text = item.get("value") or "" if value is None else str(value)
-                if item.get("required", True) and not text:
+                if item.get("required", True) and not text and not force:
                     raise EmulatorUsageError(f"modal field {name!r} is required")
                 low, high = item.get("min_length", 0), item.get("max_length", 4000)
-                if text and not low <= len(text) <= high:
+                if text and not low <= len(text) <= high and not force:
                     raise EmulatorUsageError(
                         f"modal field {name!r} takes {low}-{high} characters, got {len(text)}"
                     )
@@ -2275,6 +2392,7 @@ class Emulator:
             return self._reject(prefixed, route, interaction=result)
 
         result.acknowledged = True
+        result.acknowledged_at = asyncio.get_running_loop().time()
         result.response_type = rtype
         result.response_data = data
         if result._deadline is not None:

@@ -5,11 +5,13 @@ backslash (CommonMark lets any ASCII punctuation be escaped), which also neutral
 (``\\<``), entities (``\\&``), autolinks and mentions (``\\@``). Multi-line answers are
 written as block quotes inside their list item, every line prefixed, so no line can break
 out of the item; leading spaces become no-break spaces so an indented line can't turn into a
-code block.
+code block. Control characters (C0 but tab and line breaks, and DEL) are shown as their
+Unicode control pictures (``\\x07`` as ``␇``), so none reaches a renderer or terminal raw.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import datetime
 from typing import IO
@@ -21,6 +23,8 @@ from bot.exports.data import AnswerRecord, ExportPlan, PromptInfo, SessionInfo
 MD_SPECIALS = "\\`*_{}[]()#+-.!|<>~@&:=$^"
 _ESCAPED = tuple((c, "\\" + c) for c in MD_SPECIALS[1:])
 _INDENT = "\u00a0"
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_PICTURES = {c: 0x2400 + c for c in range(0x20) if c not in (0x09, 0x0A, 0x0D)} | {0x7F: 0x2421}
 
 
 def _escape(text: str) -> str:
@@ -33,6 +37,8 @@ def _escape(text: str) -> str:
     for char, escaped in _ESCAPED:
         if char in text:
             text = text.replace(char, escaped)
+    if _CONTROLS.search(text):
+        text = text.translate(_PICTURES)
     return text
 
 
