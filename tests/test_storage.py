@@ -80,11 +80,25 @@ async def test_hot_path_queries_use_indexes(db: Database) -> None:
         "session": "SELECT prompt_id, count(*) FROM answers WHERE guild_id = 1 "
                    "AND session_id = 2 GROUP BY prompt_id",
         "live": "SELECT * FROM sessions WHERE channel_id = 3 AND status != 'closed'",
+        # save_answer, once per submission (bench/burst.py --prefill 1000000: no slow-down)
+        "replay": "SELECT a.id FROM answer_writes w JOIN answers a ON a.id = w.answer_id "
+                  "WHERE w.interaction_id = 4",
+        "session state": "SELECT status, current_prompt, pace, workshop_id FROM sessions "
+                         "WHERE id = 2 AND guild_id = 1",
+        "existing": "SELECT 1 FROM answers WHERE session_id = 2 AND prompt_id = 'p' "
+                    "AND user_id = 2",
+        "pseudonym": "SELECT coalesce(max(number), 0) + 1 FROM participants "
+                     "WHERE workshop_id = 5",
+        "people": "SELECT count(DISTINCT user_id) FROM answers WHERE guild_id = 1 "
+                  "AND session_id = 2",
     }
     for name, sql in plans.items():
         rows = await db.fetchall("EXPLAIN QUERY PLAN " + sql)
         detail = " ".join(r[3] for r in rows)
-        assert "USING" in detail and "SCAN answers" not in detail, (name, detail)
+        assert "SEARCH" in detail and "USING" in detail, (name, detail)
+        for table in ("answers", "sessions", "participants", "answer_writes"):
+            assert f"SCAN {table}" not in detail.replace(f"SCAN {table} USING", ""), \
+                (name, detail)
 
 
 async def test_one_live_session_per_channel(db: Database) -> None:
