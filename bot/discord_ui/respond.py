@@ -28,6 +28,10 @@ DEFER_AFTER = 1.5
 
 GENERIC_ERROR = "Something went wrong on our side; nothing you typed was lost. Please try again."
 
+# Discord's codes for an interaction that can no longer be answered: already acknowledged
+# (e.g. a copy delivered again after a restart) or expired. Nobody is waiting for a reply.
+UNANSWERABLE = {40060, 10062}
+
 
 class NotInServer(WorkshopError, app_commands.NoPrivateMessage):
     def __init__(self) -> None:
@@ -89,6 +93,10 @@ async def report_error(interaction: discord.Interaction, error: BaseException) -
     original = getattr(error, "original", None) or getattr(error, "__cause__", None) or error
     if isinstance(error, WorkshopError):
         original = error
+    if isinstance(original, discord.HTTPException) and original.code in UNANSWERABLE:
+        log.warning("interaction %s can no longer be answered (%s); nothing to tell the user",
+                    interaction.id, original.text or original.code)
+        return
     if isinstance(original, WorkshopError):
         message = original.message
     elif isinstance(error, app_commands.NoPrivateMessage):
