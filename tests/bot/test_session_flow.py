@@ -166,7 +166,8 @@ async def test_pause_and_moved_on_keep_what_was_typed(world: World) -> None:
 
 
 async def test_self_paced_sessions_answer_any_prompt(world: World) -> None:
-    await start(world, pace="self")
+    card = await start(world, pace="self")
+    assert "self-paced" in card.content and "/answer prompt:" in card.content
     choices = await world.alice.autocomplete("answer", "prompt", "", world.chan)
     ids = [p.id for p in world.library.prompt_sets["key-questions"].prompts]
     assert [c["value"] for c in choices] == ids

@@ -88,6 +88,9 @@ class Facilitation(commands.Cog):
             f"{', anonymous exports' if session.anonymous else ''}). "
             "Press **Answer** on the card to respond."
         )
+        if session.pace == "self":
+            note += (" This session is self-paced: answer any prompt, in any order, with "
+                     "`/answer prompt:`.")
         await self._show_card(interaction, session, note)
 
     @start.autocomplete("set")
