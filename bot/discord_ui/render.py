@@ -126,7 +126,8 @@ def example_card(library: Library, example: Example) -> discord.Embed:
             name="Key questions it illuminates", value=_join_clipped(lines, FIELD_VALUE),
             inline=False,
         )
-    embed.set_footer(text="Source: NIS seminar report, November 2016")
+    if library.event is not None and library.event.source:
+        embed.set_footer(text=clip(f"Source: {library.event.source}", 2048))
     return embed
 
 
