@@ -262,6 +262,31 @@ async def _all(conn: aiosqlite.Connection, sql: str, params: Sequence[Any] = ())
         return list(await cur.fetchall())
 
 
+class ProcessLock:
+    """Only one bot process may run on a database: it keeps live sessions in memory and is the
+    only writer. An advisory lock on ``<database>.lock``, released on :meth:`release` or when
+    the process dies (even by SIGKILL). Exports, backups and validation do not take it."""
+
+    def __init__(self, path: Path) -> None:
+        import fcntl
+
+        self.path = path.with_name(path.name + ".lock")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._file = open(self.path, "a+")  # noqa: SIM115 - held for the process's lifetime
+        try:
+            fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            self._file.close()
+            raise StorageError(
+                f"another workshop-bot is already running on the database {path}; stop it "
+                "first (one bot process per database)"
+            ) from None
+
+    def release(self) -> None:
+        if not self._file.closed:
+            self._file.close()
+
+
 # --- the database -----------------------------------------------------------------------------
 
 

@@ -15,7 +15,7 @@ from bot.config import Settings
 from bot.content import load_library
 from bot.engine import Engine
 from bot.models import Library
-from bot.storage import Database
+from bot.storage import Database, ProcessLock
 
 from .respond import NotInServer, report_error
 
@@ -99,8 +99,10 @@ class WorkshopBot(commands.Bot):
         self.settings = settings
         self.library = library or load_library(settings.content_dirs, settings.prompt_dirs)
         self.db: Database | None = None
+        self._lock: ProcessLock | None = None
 
     async def setup_hook(self) -> None:
+        self._lock = ProcessLock(self.settings.database_path)
         self.db = await Database.open(self.settings.database_path)
         self.engine = await Engine.create(self.db, self.library)
         for name in COGS:
@@ -139,3 +141,6 @@ class WorkshopBot(commands.Bot):
             if self.db is not None:
                 await self.db.close()
                 self.db = None
+            if self._lock is not None:
+                self._lock.release()
+                self._lock = None

@@ -64,7 +64,7 @@ async def _cli(*args: str, env: dict[str, str]) -> tuple[int, str, str]:
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DISCORD_")}
-    env.update(DATABASE_PATH=str(tmp_path / "cli.db"), CWD=str(tmp_path), **extra)
+    env.update({"DATABASE_PATH": str(tmp_path / "cli.db"), "CWD": str(tmp_path), **extra})
     return env
 
 
@@ -90,3 +90,31 @@ async def test_a_rejected_token_is_one_line_not_a_traceback(
     assert code == 1
     assert "Discord rejected the token" in err
     assert "Traceback" not in err and "not-the-right-token" not in err
+
+
+async def test_a_second_bot_on_the_same_database_is_refused(
+    tmp_path: Path, library: Library
+) -> None:
+    world = make_world(tmp_path, library)
+    await world.emu.start()
+    try:
+        async with world.running():
+            code, _out, err = await _cli("run", env=_env(
+                tmp_path, DISCORD_TOKEN=world.emu.token,
+                DATABASE_PATH=str(world.settings.database_path),
+                DISCORD_API_BASE=world.emu.api_base,
+                DISCORD_GATEWAY_URL=world.emu.gateway_url,
+            ))
+            assert code == 1
+            assert "another workshop-bot is already running" in err
+            assert "Traceback" not in err
+            # the first bot is unaffected
+            res = await world.organiser.run_command(
+                "session start", world.chan, set="quick-reflection", workshop="Still here"
+            )
+            assert (await res.reply()).embeds
+        # once it stopped, the database is free again
+        async with world.running():
+            pass
+    finally:
+        await world.emu.stop()
