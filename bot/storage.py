@@ -268,11 +268,14 @@ class ProcessLock:
     the process dies (even by SIGKILL). Exports, backups and validation do not take it."""
 
     def __init__(self, path: Path) -> None:
-        import fcntl
-
         self.path = path.with_name(path.name + ".lock")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._file = open(self.path, "a+")  # noqa: SIM115 - held for the process's lifetime
+        try:
+            import fcntl
+        except ImportError:  # not on POSIX (Windows): run unguarded
+            log.warning("cannot lock %s on this system; run only one bot on it", path)
+            return
         try:
             fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
