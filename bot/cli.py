@@ -84,8 +84,12 @@ def _cmd_default(args: argparse.Namespace, settings: Settings) -> int:
 
 def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     import asyncio
+    import os
 
     from bot.demo import run_demo
+
+    if "LOG_LEVEL" not in os.environ:  # the transcript is the output; keep the log to problems
+        logging.getLogger().setLevel(logging.WARNING)
 
     return asyncio.run(run_demo(settings, out_dir=args.out))
 

@@ -85,7 +85,8 @@ class WorkshopBot(commands.Bot):
     def __init__(
         self, settings: Settings, *, library: Library | None = None, **options: object
     ) -> None:
-        discord.VoiceClient.warn_nacl = False  # a text-only bot: no voice, no PyNaCl warning
+        # a text-only bot: no voice, so no warnings about voice libraries
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         intents = discord.Intents.default()  # no privileged intents
         intents.message_content = False
         intents.presences = False
