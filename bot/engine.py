@@ -368,11 +368,6 @@ class Engine:
             first_in_guild=result.first_in_guild,
         )
 
-    async def answer_of(
-        self, guild_id: int, session_id: int, prompt_id: str, user_id: int
-    ) -> AnswerRow | None:
-        return await self.db.answer(guild_id, session_id, prompt_id, user_id)
-
     async def my_answers(self, guild_id: int, user_id: int) -> list[AnswerRow]:
         return await self.db.answers_of_user(guild_id, user_id)
 

@@ -687,28 +687,11 @@ class Database:
 
         return await self.write_sync(job)
 
-    async def answer(self, guild_id: int, session_id: int, prompt_id: str,
-                     user_id: int) -> AnswerRow | None:
-        row = await self.fetchone(
-            f"SELECT {_ANSWER_COLUMNS} FROM answers WHERE guild_id = ? AND session_id = ? "
-            "AND prompt_id = ? AND user_id = ?",
-            (guild_id, session_id, prompt_id, user_id),
-        )
-        return _answer(row) if row else None
-
     async def answers_of_user(self, guild_id: int, user_id: int) -> list[AnswerRow]:
         rows = await self.fetchall(
             f"SELECT {_ANSWER_COLUMNS} FROM answers WHERE guild_id = ? AND user_id = ? "
             "ORDER BY session_id, created_at",
             (guild_id, user_id),
-        )
-        return [_answer(r) for r in rows]
-
-    async def answers_of_session(self, guild_id: int, session_id: int) -> list[AnswerRow]:
-        rows = await self.fetchall(
-            f"SELECT {_ANSWER_COLUMNS} FROM answers WHERE guild_id = ? AND session_id = ? "
-            "ORDER BY id",
-            (guild_id, session_id),
         )
         return [_answer(r) for r in rows]
 

@@ -40,10 +40,6 @@ class ExportFormat(StrEnum):
     def extension(self) -> str:
         return self.value
 
-    @property
-    def media_type(self) -> str:
-        return _MEDIA_TYPES[self]
-
     @classmethod
     def parse(cls, value: str | ExportFormat) -> ExportFormat:
         """``"csv"``, ``"XLSX"``, ``".json"``, ``"md"`` or ``"markdown"`` -> the format."""
@@ -61,12 +57,6 @@ class ExportFormat(StrEnum):
 
 
 _ALIASES = {"markdown": "md", "excel": "xlsx"}
-_MEDIA_TYPES = {
-    ExportFormat.CSV: "text/csv; charset=utf-8",
-    ExportFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    ExportFormat.JSON: "application/json",
-    ExportFormat.MD: "text/markdown; charset=utf-8",
-}
 
 
 @dataclass(frozen=True, slots=True)
