@@ -22,7 +22,10 @@ def _cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
     try:
         library = load_library(content_dirs, prompt_dirs)
     except ContentError as exc:
+        files = len({p.file for p in exc.problems})
         print(exc.report(), file=sys.stderr)
+        print(f"{len(exc.problems)} problem{'s' if len(exc.problems) != 1 else ''} in "
+              f"{files} file{'s' if files != 1 else ''}.", file=sys.stderr)
         return 1
     print(
         f"OK: {len(library.examples)} examples, {len(library.glossary)} glossary entries, "

@@ -624,3 +624,4 @@ def test_cli_validate_bad_prompts(
     assert "typo.yaml" in err
     assert "prompts[0].fields[0].lable: unknown key 'lable' (did you mean 'label'?)" in err
     assert "prompts[0].fields[0].label: required key 'label' is missing" in err
+    assert err.rstrip().endswith("2 problems in 1 file.")
