@@ -70,7 +70,14 @@ from discord import app_commands  # noqa: E402
 from discord.ext import commands  # noqa: E402
 
 from bot.config import BUNDLED_CONTENT_DIR, BUNDLED_PROMPTS_DIR, Settings  # noqa: E402
-from bot.emulator import Channel, Emulator, InteractionResult, Member, running_bot  # noqa: E402
+from bot.emulator import (  # noqa: E402
+    Channel,
+    DiscordRuleViolation,
+    Emulator,
+    InteractionResult,
+    Member,
+    running_bot,
+)
 from bot.models import Library  # noqa: E402
 
 SET_ID = "key-questions"
@@ -210,11 +217,14 @@ class Stats:
     latencies: list[float] = field(default_factory=list)  # seconds
     kinds: dict[str, list[float]] = field(default_factory=dict)
     span: float = 0.0
-    count: int = 0
+    count: int = 0  # acknowledged in time
+    fired: int = 0  # interactions dispatched
+    drained: float = 0.0  # first dispatch → the bot's last request of the burst (seconds)
     deferred: int = 0
     violations: int = 0
     failed: int = 0
     cpu: float = 0.0
+    failed_ids: set[int] = field(default_factory=set)
 
     @property
     def throughput(self) -> float:
@@ -230,15 +240,19 @@ def pct(values: list[float], q: float) -> float:
 
 async def collect(label: str, results: list[tuple[str, InteractionResult | asyncio.Task[Any]]],
                   ) -> tuple[Stats, list[InteractionResult]]:
-    stats = Stats(label)
+    stats = Stats(label, fired=len(results))
     done: list[InteractionResult] = []
     for kind, res in results:
         try:
             if isinstance(res, asyncio.Task):
                 res = await res
             await res.response(TIMEOUT)
-        except Exception:  # a rule violation or a timeout: counted, reported
+        except Exception as exc:  # a rule violation or a timeout: counted, reported
             stats.failed += 1
+            if isinstance(exc, DiscordRuleViolation):
+                stats.failed_ids.add(exc.violation.interaction_id)
+            elif isinstance(res, InteractionResult):
+                stats.failed_ids.add(res.id)
             continue
         done.append(res)
         assert res.acknowledged_at is not None
@@ -294,9 +308,36 @@ async def open_forms(world: World, cards: list[Any], prompt_ids: list[str], chun
     return stats, fired
 
 
+async def drain(emu: Emulator, quiet: float = 0.5, limit: float = 300.0) -> float:
+    """Wait until the bot has stopped calling the emulator (no REST request for ``quiet``
+    seconds, or ``limit`` seconds in all): after an overload, interactions that missed the
+    deadline are still being worked through (answers saved, late callbacks refused with
+    404) after the last acknowledgement. Returns the loop time of the last request seen."""
+    loop = asyncio.get_running_loop()
+    seen = emu.request_counts.total()
+    last = start = loop.time()
+    while loop.time() - last < quiet and loop.time() - start < limit:
+        await asyncio.sleep(0.05)
+        now = emu.request_counts.total()
+        if now != seen:
+            seen, last = now, loop.time()
+    return last
+
+
+async def settle(results: list[tuple[str, InteractionResult | asyncio.Task[Any]]]) -> None:
+    """Wait for the acknowledgement (or the failure) of each of ``results``."""
+    for _, res in results:
+        with contextlib.suppress(Exception):
+            if isinstance(res, asyncio.Task):
+                res = await res
+            await res.response(TIMEOUT)
+
+
 async def burst(world: World, forms: list[tuple[Member, str, InteractionResult]],
-                example_ids: list[str], rate: float | None, seed: int,
+                example_ids: list[str], rate: float | None, seed: int, wave: int = 0,
                 ) -> tuple[Stats, list[tuple[Member, str, dict[str, str], InteractionResult]]]:
+    """Fire the submissions (and extras): all at once, at ``rate`` per second, or in waves of
+    ``wave`` interactions, each fired once the previous one is acknowledged."""
     rng = random.Random(seed)
     order = list(forms)
     rng.shuffle(order)
@@ -348,10 +389,17 @@ async def burst(world: World, forms: list[tuple[Member, str, InteractionResult]]
             delay = t0 + n / rate - loop.time()
             if delay > 0:
                 await asyncio.sleep(delay)
+        elif wave and n and n % wave == 0:
+            await settle(fired[n - wave:])
         await step()
     stats, _ = await collect("paced" if rate else "flat", fired)
+    last = await drain(world.emu)
     stats.cpu = time.process_time() - cpu0
-    stats.violations = len(world.emu.violations)
+    first = min((r.created for _, r in fired if isinstance(r, InteractionResult)), default=t0)
+    stats.drained = max(last - first, stats.span)
+    # a missed deadline is both a violation and a failed wait: count it once
+    stats.violations = sum(1 for v in world.emu.violations
+                           if v.interaction_id not in stats.failed_ids)
     return stats, submits
 
 
@@ -461,7 +509,8 @@ async def run_once(kind: str, mode: str, args: argparse.Namespace, library: Libr
         gc.collect()
         reset_peak()
         stats, submits = await burst(world, forms, list(library.examples),
-                                     args.paced if mode == "paced" else None, seed)
+                                     args.paced if mode == "paced" else None, seed,
+                                     args.wave if mode == "flat" else 0)
         peak = status_mb("VmHWM")
     if kind == "workshop":
         acked, ok, missing = check_answers(db_path, submits)
@@ -476,7 +525,8 @@ async def run_once(kind: str, mode: str, args: argparse.Namespace, library: Libr
     world.emu.guilds.clear()
     world.emu._users.clear()
     world.emu._channels.clear()
-    return RunResult(kind, mode, stats, opened, peak, ok, acked, missing, probe.sizes)
+    label = "waves" if mode == "flat" and args.wave else mode
+    return RunResult(kind, label, stats, opened, peak, ok, acked, missing, probe.sizes)
 
 
 async def prefill(db_path: Path, answers: int) -> None:
@@ -587,8 +637,18 @@ def row(r: RunResult) -> str:
     peak = f"{r.peak_rss:6.0f}" if r.peak_rss is not None else "     ?"
     return (f"| {r.bot:11} | {r.mode:5} | {s.count:5} | {ms(pct(lat, 50))} | {ms(pct(lat, 95))} | "
             f"{ms(pct(lat, 99))} | {ms(max(lat) if lat else 0)} | {s.throughput:7.0f} | "
-            f"{s.cpu / max(s.count, 1) * 1e6:6.0f} | {peak} | {s.deferred:3} | "
+            f"{s.cpu / max(s.fired, 1) * 1e6:6.0f} | {peak} | {s.deferred:3} | "
             f"{s.violations + s.failed:3} | {r.answers_ok}/{r.answers_acked} |")
+
+
+def overload_note(r: RunResult) -> str | None:
+    """For a run where interactions failed: how many, and how long the backlog lasted."""
+    s = r.burst
+    if s.count == s.fired and not s.failed:
+        return None
+    return (f"    {r.bot} {r.mode}: {s.fired} fired, {s.count} acknowledged in time, "
+            f"{s.failed} failed (missed the deadline or timed out); the bot's last request "
+            f"{s.drained:.1f} s after the first dispatch")
 
 
 HEADER = ("| bot         | mode  |     n |  p50 ms |  p95 ms |  p99 ms |  max ms |   per s | "
@@ -611,7 +671,8 @@ async def main_async(args: argparse.Namespace) -> int:
         print(f"# burst: {args.participants} participants, {args.groups} groups, "
               f"{len(library.prompt_sets[SET_ID].prompts)} prompts (self-paced), "
               f"{args.rounds} round(s), paced at {args.paced:g}/s"
-              + (f", database pre-filled with {args.prefill:,} answers" if args.prefill else ""))
+              + (f", database pre-filled with {args.prefill:,} answers" if args.prefill else "")
+              + (f", flat burst in waves of {args.wave}" if args.wave else ""))
         print(f"# machine: {os.cpu_count()} cpus, Python {sys.version.split()[0]}, "
               f"discord.py {discord.__version__}, SQLite {sqlite3.sqlite_version}")
         print(f"cold start (make_bot → ready, discord.py imported): {cold * 1000:.0f} ms "
@@ -622,28 +683,33 @@ async def main_async(args: argparse.Namespace) -> int:
         print(HEADER)
         for rnd in range(args.rounds):
             kinds = ["workshop", "baseline"] if rnd % 2 == 0 else ["baseline", "workshop"]
+            kinds = [k for k in kinds if k in args.bots.split(",")]
             if args.baseline_gc:
                 kinds.append("baseline+gc")
-            for mode in ("flat", "paced"):
+            for mode in args.modes.split(","):
                 pair: dict[str, RunResult] = {}
                 for kind in kinds:
                     r = await run_once(kind, mode, args, library, tmp, seed=rnd)
                     pair[kind] = r
                     runs.append(r)
                     print(row(r), flush=True)
-                if mode == "flat" and pair["baseline"].burst.throughput:
+                    note = overload_note(r)
+                    if note:
+                        print(note, flush=True)
+                if mode == "flat" and "baseline" in pair and "workshop" in pair \
+                        and pair["baseline"].burst.throughput:
                     ratios.append(pair["workshop"].burst.throughput
                                   / pair["baseline"].burst.throughput)
-                if mode == "flat" and "baseline+gc" in pair:
+                if mode == "flat" and "baseline+gc" in pair and "workshop" in pair:
                     ratios_gc.append(pair["workshop"].burst.throughput
                                      / pair["baseline+gc"].burst.throughput)
         opens = [r.opened for r in runs if r.bot == "workshop"]
         open_lat = [x for s in opens for x in s.latencies]
         bopen_lat = [x for r in runs if r.bot == "baseline" for x in r.opened.latencies]
         print(f"open phase (flat-out, {len(open_lat)} forms opened): workshop p50/p99/max "
-              f"{ms(pct(open_lat, 50))}/{ms(pct(open_lat, 99))}/{ms(max(open_lat))} ms; "
+              f"{ms(pct(open_lat, 50))}/{ms(pct(open_lat, 99))}/{ms(max(open_lat, default=0))} ms; "
               f"baseline {ms(pct(bopen_lat, 50))}/{ms(pct(bopen_lat, 99))}/"
-              f"{ms(max(bopen_lat))} ms")
+              f"{ms(max(bopen_lat, default=0))} ms")
         for kind_name in ("status", "example", "autocomplete", "submit"):
             w = [x for r in runs if r.bot == "workshop" and r.mode == "paced"
                  for x in r.burst.kinds.get(kind_name, [])]
@@ -676,7 +742,7 @@ async def main_async(args: argparse.Namespace) -> int:
                   f"{len(ratios_gc)}): {statistics.median(ratios_gc):.2f}  "
                   f"[{', '.join(f'{x:.2f}' for x in ratios_gc)}]")
         print(f"paced p99 (workshop, all rounds): {pct(paced, 99) * 1000:.1f} ms; slowest "
-              f"acknowledgement of any workshop interaction: {max(allw) * 1000:.0f} ms; "
+              f"acknowledgement of any workshop interaction: {max(allw, default=0) * 1000:.0f} ms; "
               f"ack-deadline violations / failures: {viol}")
         if args.memory_bursts:
             for kind in ("workshop", "baseline"):
@@ -706,6 +772,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="also run the baseline with the workshop bot's gc settings")
     parser.add_argument("--open-chunk", type=int, default=0,
                         help="people opening their forms at a time before the burst (0: all)")
+    parser.add_argument("--wave", type=int, default=0,
+                        help="flat mode: fire the burst in waves of this many interactions, "
+                             "each once the previous wave is acknowledged (0: all at once)")
+    parser.add_argument("--modes", default="flat,paced", help="flat, paced or both")
+    parser.add_argument("--bots", default="workshop,baseline",
+                        help="workshop, baseline or both")
     parser.add_argument("--tracemalloc", action="store_true",
                         help="also report tracemalloc's traced size in the memory runs")
     parser.add_argument("--smoke", action="store_true", help="tiny numbers, a few seconds")
