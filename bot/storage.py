@@ -4,10 +4,9 @@ Rules kept by this module:
 
 * parameterised SQL only;
 * WAL, ``synchronous=FULL``, ``busy_timeout``, foreign keys on, ``integrity_check`` at start;
-* every write goes through :meth:`Database.write` (or :meth:`Database.write_sync`), a single
-  writer task that runs concurrent jobs in one transaction (one fsync for the batch) and
-  resolves each job's future only after the batch is committed, so an answer acknowledged to a
-  user is on disk;
+* every write goes through :meth:`Database.write`, a single writer task that runs concurrent
+  jobs in one transaction (one fsync for the batch) and resolves each job's future only after
+  the batch is committed, so an answer acknowledged to a user is on disk;
 * servers never see each other's data: every query that reads people's data filters by guild.
 """
 
@@ -18,7 +17,7 @@ import contextlib
 import json
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -30,13 +29,11 @@ import aiosqlite
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-Job = Callable[[aiosqlite.Connection], Awaitable[T]]
-# A job that runs synchronously on the sqlite3 connection, in aiosqlite's thread. A batch made
-# only of these runs in one hop to that thread instead of one hop per statement: measured with
-# bench/burst.py (250 people, 750 submissions at once) the per-statement hops of the async
-# answer job (11 per answer) were most of the event loop's work during a burst.
-SyncJob = Callable[[sqlite3.Connection], T]
-_Item = tuple[Any, "asyncio.Future[Any]", bool]  # (job, its future, is it a SyncJob)
+# A write job runs synchronously on the sqlite3 connection, in aiosqlite's thread: a whole
+# batch of jobs is one hop to that thread. Measured with bench/burst.py (250 people, 750
+# submissions at once), one hop per statement (11 per answer) was most of the event loop's
+# work during a burst.
+Job = Callable[[sqlite3.Connection], T]
 
 MAX_BATCH = 512
 
@@ -299,7 +296,9 @@ class Database:
     def __init__(self, path: Path, conn: aiosqlite.Connection) -> None:
         self.path = path
         self._conn = conn
-        self._queue: asyncio.Queue[_Item | None] = asyncio.Queue()
+        self._queue: asyncio.Queue[tuple[Job[Any], asyncio.Future[Any]] | None] = (
+            asyncio.Queue()
+        )
         self._writer: asyncio.Task[None] | None = None
         self._closed = False
         self.batches_committed = 0
@@ -350,21 +349,12 @@ class Database:
     # writes --------------------------------------------------------------------------------
 
     async def write(self, job: Job[T]) -> T:
-        """Run ``job`` inside the next committed batch; returns once it is durable on disk."""
+        """Run ``job`` (on the ``sqlite3`` connection, in aiosqlite's thread, never on the event
+        loop) inside the next committed batch; returns once it is durable on disk."""
         if self._closed:
             raise StorageError("the database is closed")
         fut: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait((job, fut, False))
-        return await fut
-
-    async def write_sync(self, job: SyncJob[T]) -> T:
-        """Like :meth:`write`, for a job that runs synchronously on the ``sqlite3`` connection
-        (in aiosqlite's thread, never on the event loop). Preferred on the hot path: a batch of
-        such jobs costs one thread hop in all."""
-        if self._closed:
-            raise StorageError("the database is closed")
-        fut: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait((job, fut, True))
+        self._queue.put_nowait((job, fut))
         return await fut
 
     async def _write_loop(self) -> None:
@@ -385,44 +375,24 @@ class Database:
             if stop:
                 return
 
-    async def _run_batch(self, conn: aiosqlite.Connection, batch: list[_Item]) -> None:
-        outcomes: list[tuple[asyncio.Future[Any], Any, BaseException | None]] = []
+    async def _run_batch(
+        self, conn: aiosqlite.Connection, batch: list[tuple[Job[Any], asyncio.Future[Any]]]
+    ) -> None:
         try:
-            if all(sync for _job, _fut, sync in batch):
-                # One hop to aiosqlite's thread for the whole transaction.
-                results = await conn._execute(
-                    _run_sync_batch, conn._conn, [job for job, _fut, _sync in batch]
-                )
-                outcomes = [(fut, res, exc) for (_job, fut, _s), (res, exc)
-                            in zip(batch, results, strict=True)]
-            else:
-                await conn.execute("BEGIN IMMEDIATE")
-                for job, fut, sync in batch:
-                    await conn.execute("SAVEPOINT job")
-                    try:
-                        if sync:
-                            result = await conn._execute(job, conn._conn)
-                        else:
-                            result = await job(conn)
-                    except Exception as exc:  # this job only: roll back to its savepoint
-                        await conn.execute("ROLLBACK TO job")
-                        await conn.execute("RELEASE job")
-                        outcomes.append((fut, None, exc))
-                    else:
-                        await conn.execute("RELEASE job")
-                        outcomes.append((fut, result, None))
-                await conn.commit()
+            # One hop to aiosqlite's thread for the whole transaction.
+            results = await conn._execute(
+                _run_batch_in_thread, conn._conn, [job for job, _fut in batch]
+            )
         except Exception as exc:
+            # _run_batch_in_thread has rolled the transaction back
             log.exception("a write batch of %d jobs failed; nothing in it was saved", len(batch))
-            with contextlib.suppress(Exception):
-                await conn.rollback()
             error = StorageError(f"the answer could not be saved: {exc}")
-            for _job, fut, _sync in batch:
+            for _job, fut in batch:
                 if not fut.done():
                     fut.set_exception(error)
             return
         self.batches_committed += 1
-        for fut, result, exc in outcomes:
+        for (_job, fut), (result, exc) in zip(batch, results, strict=True):
             if fut.done():  # the caller went away (cancelled); the write still happened
                 continue
             if exc is not None:
@@ -464,8 +434,8 @@ class Database:
         return row[0] if row else None
 
     async def set_facilitator_role(self, guild_id: int, role_id: int | None) -> None:
-        async def job(conn: aiosqlite.Connection) -> None:
-            await conn.execute(
+        def job(conn: sqlite3.Connection) -> None:
+            conn.execute(
                 "INSERT INTO guild_settings (guild_id, facilitator_role_id, updated_at) "
                 "VALUES (?, ?, ?) ON CONFLICT (guild_id) DO UPDATE SET "
                 "facilitator_role_id = excluded.facilitator_role_id, "
@@ -480,8 +450,8 @@ class Database:
         return row[0] if row else None
 
     async def set_meta(self, key: str, value: str) -> None:
-        async def job(conn: aiosqlite.Connection) -> None:
-            await conn.execute(
+        def job(conn: sqlite3.Connection) -> None:
+            conn.execute(
                 "INSERT INTO meta (key, value) VALUES (?, ?) "
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 (key, value),
@@ -497,19 +467,19 @@ class Database:
     ) -> SessionRow | None:
         """Create a session; ``None`` when the channel already has a live one."""
 
-        async def job(conn: aiosqlite.Connection) -> SessionRow | None:
+        def job(conn: sqlite3.Connection) -> SessionRow | None:
             now = utcnow_iso()
-            await conn.execute(
+            conn.execute(
                 "INSERT INTO workshops (guild_id, name, created_at) VALUES (?, ?, ?) "
                 "ON CONFLICT DO NOTHING",
                 (guild_id, workshop, now),
             )
-            row = await _one(
+            row = _fetchone(
                 conn, "SELECT id FROM workshops WHERE guild_id = ? AND name = ? COLLATE NOCASE",
                 (guild_id, workshop),
             )
             try:
-                cur = await conn.execute(
+                cur = conn.execute(
                     "INSERT INTO sessions (guild_id, workshop_id, channel_id, group_name, "
                     "prompt_set, anonymous, pace, status, current_prompt, prompt_count, "
                     "started_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'open', 1, ?, ?, ?)",
@@ -518,7 +488,7 @@ class Database:
                 )
             except sqlite3.IntegrityError:
                 return None
-            srow = await _one(conn, f"SELECT {_SESSION_COLUMNS} {_SESSION_FROM} WHERE s.id = ?",
+            srow = _fetchone(conn, f"SELECT {_SESSION_COLUMNS} {_SESSION_FROM} WHERE s.id = ?",
                               (cur.lastrowid,))
             return _session(srow)
 
@@ -591,19 +561,19 @@ class Database:
         self, guild_id: int, session_id: int, *, status: SessionStatus | None = None,
         current_prompt: int | None = None,
     ) -> SessionRow | None:
-        async def job(conn: aiosqlite.Connection) -> SessionRow | None:
+        def job(conn: sqlite3.Connection) -> SessionRow | None:
             if current_prompt is not None:
-                await conn.execute(
+                conn.execute(
                     "UPDATE sessions SET current_prompt = ? WHERE id = ? AND guild_id = ?",
                     (current_prompt, session_id, guild_id),
                 )
             if status is not None:
-                await conn.execute(
+                conn.execute(
                     "UPDATE sessions SET status = ?, closed_at = CASE WHEN ? = 'closed' "
                     "THEN ? ELSE closed_at END WHERE id = ? AND guild_id = ?",
                     (status.value, status.value, utcnow_iso(), session_id, guild_id),
                 )
-            row = await _one(
+            row = _fetchone(
                 conn,
                 f"SELECT {_SESSION_COLUMNS} {_SESSION_FROM} WHERE s.id = ? AND s.guild_id = ?",
                 (session_id, guild_id),
@@ -624,7 +594,7 @@ class Database:
         encoded = json.dumps(fields, ensure_ascii=False)
 
         def job(conn: sqlite3.Connection) -> SaveResult:
-            # Synchronous (runs in aiosqlite's thread, see write_sync): the hot path of a burst.
+            # The hot path of a burst.
             # Every query below is served by an index (EXPLAIN QUERY PLAN in
             # tests/test_storage.py), so it does not slow down as the database grows.
             if interaction_id is not None:
@@ -685,7 +655,7 @@ class Database:
             outcome = SaveOutcome.UPDATED if existed else SaveOutcome.CREATED
             return SaveResult(outcome, answer, first_in_guild=first, current_prompt=current)
 
-        return await self.write_sync(job)
+        return await self.write(job)
 
     async def answers_of_user(self, guild_id: int, user_id: int) -> list[AnswerRow]:
         rows = await self.fetchall(
@@ -712,17 +682,17 @@ class Database:
         """Delete a person's answers (and pseudonym links) in one server; returns how many
         answers were erased. The audit entry holds the count, never the text."""
 
-        async def job(conn: aiosqlite.Connection) -> int:
-            cur = await conn.execute(
+        def job(conn: sqlite3.Connection) -> int:
+            cur = conn.execute(
                 "DELETE FROM answers WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
             )
             count = cur.rowcount
-            await conn.execute(
+            conn.execute(
                 "DELETE FROM participants WHERE user_id = ? AND workshop_id IN "
                 "(SELECT id FROM workshops WHERE guild_id = ?)",
                 (user_id, guild_id),
             )
-            await _audit(conn, guild_id, user_id, "erase", {"answers_erased": count})
+            _audit(conn, guild_id, user_id, "erase", {"answers_erased": count})
             return count
 
         return await self.write(job)
@@ -746,8 +716,8 @@ class Database:
         return [_session(r) for r in warn], [_session(r) for r in delete]
 
     async def mark_retention_warned(self, session_ids: list[int]) -> None:
-        async def job(conn: aiosqlite.Connection) -> None:
-            await conn.executemany(
+        def job(conn: sqlite3.Connection) -> None:
+            conn.executemany(
                 "UPDATE sessions SET retention_warned_at = ? WHERE id = ?",
                 [(utcnow_iso(), sid) for sid in session_ids],
             )
@@ -758,17 +728,17 @@ class Database:
         """Delete sessions with their answers (and workshops left empty); audited per server
         with counts only. Returns the number of answers deleted."""
 
-        async def job(conn: aiosqlite.Connection) -> int:
+        def job(conn: sqlite3.Connection) -> int:
             total = 0
             for s in sessions:
-                row = await _one(conn, "SELECT count(*) FROM answers WHERE session_id = ?",
+                row = _fetchone(conn, "SELECT count(*) FROM answers WHERE session_id = ?",
                                  (s.id,))
-                await conn.execute("DELETE FROM sessions WHERE id = ? AND guild_id = ?",
+                conn.execute("DELETE FROM sessions WHERE id = ? AND guild_id = ?",
                                    (s.id, s.guild_id))
-                await _audit(conn, s.guild_id, None, "delete_session",
+                _audit(conn, s.guild_id, None, "delete_session",
                              {"session_id": s.id, "answers_deleted": row[0], "reason": reason})
                 total += row[0]
-            await conn.execute(
+            conn.execute(
                 "DELETE FROM workshops WHERE NOT EXISTS "
                 "(SELECT 1 FROM sessions WHERE sessions.workshop_id = workshops.id)"
             )
@@ -780,8 +750,8 @@ class Database:
 
     async def audit(self, guild_id: int, actor_id: int | None, action: str,
                     detail: dict[str, Any]) -> None:
-        async def job(conn: aiosqlite.Connection) -> None:
-            await _audit(conn, guild_id, actor_id, action, detail)
+        def job(conn: sqlite3.Connection) -> None:
+            _audit(conn, guild_id, actor_id, action, detail)
 
         await self.write(job)
 
@@ -795,8 +765,12 @@ class Database:
         return [(r[0], r[1], r[2], json.loads(r[3])) for r in rows]
 
 
-def _run_sync_batch(
-    raw: sqlite3.Connection, jobs: list[SyncJob[Any]]
+def _fetchone(conn: sqlite3.Connection, sql: str, params: Sequence[Any] = ()) -> Any:
+    return conn.execute(sql, params).fetchone()
+
+
+def _run_batch_in_thread(
+    raw: sqlite3.Connection, jobs: list[Job[Any]]
 ) -> list[tuple[Any, BaseException | None]]:
     """One write transaction in aiosqlite's thread: each job in its own savepoint (a failing
     job is rolled back alone), one COMMIT (one fsync) for all. Raises if the batch fails."""
@@ -823,9 +797,9 @@ def _run_sync_batch(
     return out
 
 
-async def _audit(conn: aiosqlite.Connection, guild_id: int, actor_id: int | None, action: str,
-                 detail: dict[str, Any]) -> None:
-    await conn.execute(
+def _audit(conn: sqlite3.Connection, guild_id: int, actor_id: int | None, action: str,
+           detail: dict[str, Any]) -> None:
+    conn.execute(
         "INSERT INTO audit_log (guild_id, at, actor_id, action, detail) VALUES (?, ?, ?, ?, ?)",
         (guild_id, utcnow_iso(), actor_id, action, json.dumps(detail, ensure_ascii=False)),
     )

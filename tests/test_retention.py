@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime, timedelta
-
-import aiosqlite
 
 from bot import retention
 from bot.engine import Engine
@@ -31,9 +30,9 @@ async def closed_session(engine: Engine, guild: int, channel: int, workshop: str
 
 
 async def set_time(db: Database, session_id: int, column: str, when: datetime) -> None:
-    async def job(conn: aiosqlite.Connection) -> None:
-        await conn.execute(f"UPDATE sessions SET {column} = ? WHERE id = ?",
-                           (when.isoformat(timespec="milliseconds"), session_id))
+    def job(conn: sqlite3.Connection) -> None:
+        conn.execute(f"UPDATE sessions SET {column} = ? WHERE id = ?",
+                     (when.isoformat(timespec="milliseconds"), session_id))
 
     await db.write(job)
 

@@ -162,8 +162,8 @@ async def test_replayed_interaction_changes_nothing(db: Database) -> None:
 async def test_failing_job_does_not_spoil_its_batch(db: Database) -> None:
     sid = await _session(db)
 
-    async def bad(conn: aiosqlite.Connection) -> None:
-        await conn.execute("INSERT INTO answers (id) VALUES (NULL)")  # violates NOT NULL
+    def bad(conn: sqlite3.Connection) -> None:
+        conn.execute("INSERT INTO answers (id) VALUES (NULL)")  # violates NOT NULL
 
     good = db.save_answer(guild_id=GUILD, session_id=sid, prompt_id="p1", prompt_number=1,
                           user_id=1, display_name="A", fields={"a": "x"}, interaction_id=1)

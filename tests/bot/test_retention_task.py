@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import aiosqlite
 import pytest
 
 from bot.discord_ui.client import WorkshopBot
@@ -47,9 +47,9 @@ async def run_session(w: World, channel, workshop: str, people: list) -> int:
 async def closed_days_ago(db: Database, session_id: int, days: float) -> None:
     when = datetime.now(UTC) - timedelta(days=days)
 
-    async def job(conn: aiosqlite.Connection) -> None:
-        await conn.execute("UPDATE sessions SET closed_at = ? WHERE id = ?",
-                           (when.isoformat(timespec="milliseconds"), session_id))
+    def job(conn: sqlite3.Connection) -> None:
+        conn.execute("UPDATE sessions SET closed_at = ? WHERE id = ?",
+                     (when.isoformat(timespec="milliseconds"), session_id))
 
     await db.write(job)
 
