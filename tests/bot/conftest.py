@@ -61,16 +61,23 @@ def make_world(tmp_path: Path, library: Library, **emu_options: object) -> World
     )
 
 
+@contextlib.asynccontextmanager
+async def emulating(world: World) -> AsyncIterator[World]:
+    """Run ``world``'s emulator around a block; on a clean exit, check that the bot broke no
+    Discord rule (message limits, deadlines, double responses...) meanwhile."""
+    await world.emu.start()
+    try:
+        yield world
+        world.emu.assert_no_violations()
+    finally:
+        await world.emu.stop()
+
+
 @pytest.fixture
 async def world(tmp_path: Path, library: Library) -> AsyncIterator[World]:
     w = make_world(tmp_path, library)
-    await w.emu.start()
-    try:
-        async with w.running():
-            await w.organiser.run_command(
-                "workshop-config facilitator-role", w.chan, role=w.role
-            )
-            yield w
-        w.emu.assert_no_violations()
-    finally:
-        await w.emu.stop()
+    async with emulating(w), w.running():
+        await w.organiser.run_command(
+            "workshop-config facilitator-role", w.chan, role=w.role
+        )
+        yield w

@@ -21,7 +21,7 @@ from bot.content import load_library
 from bot.emulator import EmulatedMessage, EmulatorUsageError, Member
 from bot.exports.common import FORMULA_TRIGGERS
 from bot.models import Library
-from tests.bot.conftest import World, make_world
+from tests.bot.conftest import World, emulating, make_world
 
 LIMIT = 4000
 ORGANISER_SET = f"""\
@@ -75,15 +75,10 @@ async def bad_world(tmp_path: Path) -> AsyncIterator[World]:
     library: Library = load_library(settings.content_dirs, settings.prompt_dirs)
     w = make_world(tmp_path, library)
     w.settings = settings
-    await w.emu.start()
-    try:
-        async with w.running():
-            await w.organiser.run_command("workshop-config facilitator-role", w.chan,
-                                          role=w.role)
-            yield w
-        w.emu.assert_no_violations()
-    finally:
-        await w.emu.stop()
+    async with emulating(w), w.running():
+        await w.organiser.run_command("workshop-config facilitator-role", w.chan,
+                                      role=w.role)
+        yield w
 
 
 async def submit(person: Member, card: EmulatedMessage, text: str, *,

@@ -16,7 +16,7 @@ import pytest
 from bot.discord_ui.client import WorkshopBot
 from bot.models import Library
 from bot.storage import Database
-from tests.bot.conftest import World, make_world
+from tests.bot.conftest import World, emulating, make_world
 from tests.bot.test_session_flow import answer
 
 DAYS = 30
@@ -26,12 +26,8 @@ DAYS = 30
 async def bare_world(tmp_path: Path, library: Library) -> AsyncIterator[World]:
     """The emulator running, no bot yet: each test starts (and restarts) its own."""
     w = make_world(tmp_path, library)
-    await w.emu.start()
-    try:
+    async with emulating(w):
         yield w
-        w.emu.assert_no_violations()
-    finally:
-        await w.emu.stop()
 
 
 async def run_session(w: World, channel, workshop: str, people: list) -> int:

@@ -14,14 +14,13 @@ from bot.config import Settings
 from bot.discord_ui import respond
 from bot.models import Library
 from bot.storage import Database
-from tests.bot.conftest import World, make_world
+from tests.bot.conftest import World, emulating, make_world
 from tests.bot.test_session_flow import answer, start
 
 
 async def test_cards_keep_working_after_a_restart(tmp_path: Path, library: Library) -> None:
     world = make_world(tmp_path, library)
-    await world.emu.start()
-    try:
+    async with emulating(world):
         async with world.running():
             await world.organiser.run_command(
                 "workshop-config facilitator-role", world.chan, role=world.role
@@ -46,9 +45,6 @@ async def test_cards_keep_working_after_a_restart(tmp_path: Path, library: Libra
             status = await (await world.facilitator.run_command(
                 "session status", world.chan)).reply()
             assert "**2** answers" in status.text
-        world.emu.assert_no_violations()
-    finally:
-        await world.emu.stop()
 
 
 async def test_slow_storage_is_deferred_not_dropped(
@@ -80,44 +76,34 @@ async def test_export_over_the_upload_limit_is_zipped(
     tmp_path: Path, library: Library
 ) -> None:
     world = make_world(tmp_path, library, attachment_size_limit=6000)
-    await world.emu.start()
-    try:
-        async with world.running():
-            card = await (await world.organiser.run_command(
-                "session start", world.chan, set="key-questions", workshop="Big")).reply()
-            for i in range(6):
-                person = world.guild.add_member(f"Person {i}")
-                await answer(world, person, card, "a long considered answer " * 20)
-            msg = await (await world.organiser.run_command(
-                "session export", world.chan, format="csv")).reply()
-            (attachment,) = msg.attachments
-            assert attachment.filename.endswith(".csv.zip") and "zipped" in msg.text
-            with zipfile.ZipFile(io.BytesIO(attachment.data)) as zf:
-                (name,) = zf.namelist()
-                assert b"a long considered answer" in zf.read(name)
-            assert attachment.size <= 6000
-        world.emu.assert_no_violations()
-    finally:
-        await world.emu.stop()
+    async with emulating(world), world.running():
+        card = await (await world.organiser.run_command(
+            "session start", world.chan, set="key-questions", workshop="Big")).reply()
+        for i in range(6):
+            person = world.guild.add_member(f"Person {i}")
+            await answer(world, person, card, "a long considered answer " * 20)
+        msg = await (await world.organiser.run_command(
+            "session export", world.chan, format="csv")).reply()
+        (attachment,) = msg.attachments
+        assert attachment.filename.endswith(".csv.zip") and "zipped" in msg.text
+        with zipfile.ZipFile(io.BytesIO(attachment.data)) as zf:
+            (name,) = zf.namelist()
+            assert b"a long considered answer" in zf.read(name)
+        assert attachment.size <= 6000
 
 
 async def test_an_export_too_large_even_zipped_is_refused_clearly(
     tmp_path: Path, library: Library
 ) -> None:
     world = make_world(tmp_path, library, attachment_size_limit=300)
-    await world.emu.start()
-    try:
-        async with world.running():
-            card = await (await world.organiser.run_command(
-                "session start", world.chan, set="key-questions", workshop="Big")).reply()
-            await answer(world, world.alice, card, "x")
-            msg = await (await world.organiser.run_command(
-                "session export", world.chan, format="xlsx")).reply()
-            assert not msg.attachments
-            assert "over this server's upload limit" in msg.text
-        world.emu.assert_no_violations()
-    finally:
-        await world.emu.stop()
+    async with emulating(world), world.running():
+        card = await (await world.organiser.run_command(
+            "session start", world.chan, set="key-questions", workshop="Big")).reply()
+        await answer(world, world.alice, card, "x")
+        msg = await (await world.organiser.run_command(
+            "session export", world.chan, format="xlsx")).reply()
+        assert not msg.attachments
+        assert "over this server's upload limit" in msg.text
 
 
 async def test_unexpected_errors_get_a_short_message_and_a_logged_traceback(

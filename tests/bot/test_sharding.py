@@ -14,7 +14,7 @@ import pytest
 from bot.config import Settings
 from bot.discord_ui.runner import make_bot
 from bot.models import Library
-from tests.bot.conftest import make_world
+from tests.bot.conftest import emulating, make_world
 
 
 def test_shard_count_setting_is_read_from_the_environment() -> None:
@@ -46,8 +46,7 @@ async def test_sharded_bot_connects_and_serves_a_command(
 
     bot.before_identify_hook = no_identify_wait  # type: ignore[method-assign]
     world.bot = bot
-    await world.emu.start()
-    try:
+    async with emulating(world):
         from bot.emulator import running_bot
 
         started = time.perf_counter()
@@ -67,6 +66,3 @@ async def test_sharded_bot_connects_and_serves_a_command(
                 card = await res.reply()
                 assert card is not None and card.embeds
         assert time.perf_counter() - started < 10
-        world.emu.assert_no_violations()
-    finally:
-        await world.emu.stop()

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from bot.models import Library
-from tests.bot.conftest import make_world
+from tests.bot.conftest import emulating, make_world
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -18,8 +18,7 @@ async def test_commands_are_synced_globally_only_when_they_change(
     tmp_path: Path, library: Library
 ) -> None:
     world = make_world(tmp_path, library)
-    await world.emu.start()
-    try:
+    async with emulating(world):
         async with world.running():
             names = {name for (_type, name) in world.emu.global_commands}
             assert {"session", "answer", "example", "examples", "my-answers", "forget-me",
@@ -27,8 +26,6 @@ async def test_commands_are_synced_globally_only_when_they_change(
         world.emu.global_commands.clear()  # if the next start synced, they would come back
         async with world.running():
             assert world.emu.global_commands == {}
-    finally:
-        await world.emu.stop()
 
 
 async def test_dev_guild_gets_its_commands_at_every_start(
@@ -36,8 +33,7 @@ async def test_dev_guild_gets_its_commands_at_every_start(
 ) -> None:
     world = make_world(tmp_path, library)
     world.settings = dataclasses.replace(world.settings, dev_guild_id=world.guild.id)
-    await world.emu.start()
-    try:
+    async with emulating(world):
         for _ in range(2):
             world.guild.commands.clear()
             async with world.running():
@@ -48,8 +44,6 @@ async def test_dev_guild_gets_its_commands_at_every_start(
                 assert (await res.reply()).embeds
                 await world.organiser.run_command("session close", world.chan)
         assert world.emu.global_commands == {}
-    finally:
-        await world.emu.stop()
 
 
 async def _cli(*args: str, env: dict[str, str]) -> tuple[int, str, str]:
@@ -79,14 +73,11 @@ async def test_a_rejected_token_is_one_line_not_a_traceback(
     tmp_path: Path, library: Library
 ) -> None:
     world = make_world(tmp_path, library)
-    await world.emu.start()
-    try:
+    async with emulating(world):
         code, _out, err = await _cli("run", env=_env(
             tmp_path, DISCORD_TOKEN="not-the-right-token",
             DISCORD_API_BASE=world.emu.api_base, DISCORD_GATEWAY_URL=world.emu.gateway_url,
         ))
-    finally:
-        await world.emu.stop()
     assert code == 1
     assert "Discord rejected the token" in err
     assert "Traceback" not in err and "not-the-right-token" not in err
@@ -96,8 +87,7 @@ async def test_a_second_bot_on_the_same_database_is_refused(
     tmp_path: Path, library: Library
 ) -> None:
     world = make_world(tmp_path, library)
-    await world.emu.start()
-    try:
+    async with emulating(world):
         async with world.running():
             code, _out, err = await _cli("run", env=_env(
                 tmp_path, DISCORD_TOKEN=world.emu.token,
@@ -116,5 +106,3 @@ async def test_a_second_bot_on_the_same_database_is_refused(
         # once it stopped, the database is free again
         async with world.running():
             pass
-    finally:
-        await world.emu.stop()
