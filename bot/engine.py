@@ -99,10 +99,10 @@ class Engine:
         self._by_channel: dict[tuple[int, int], int] = {}  # (guild, channel) -> session id
         self._answers: dict[tuple[int, str, int], dict[str, str]] = {}  # of live sessions
         self._roles: dict[int, int | None] = {}
-        self._loaded = False
 
     @classmethod
     async def create(cls, db: Database, library: Library) -> Engine:
+        """The way to make an engine: it starts from what the database holds."""
         engine = cls(db, library)
         await engine.load()
         return engine
@@ -114,7 +114,6 @@ class Engine:
         for a in await self.db.answers_of_unclosed_sessions():
             self._answers[(a.session_id, a.prompt_id, a.user_id)] = a.fields
         self._roles = await self.db.facilitator_roles()
-        self._loaded = True
 
     def _remember(self, session: SessionRow) -> SessionRow:
         key = (session.guild_id, session.channel_id)
@@ -169,10 +168,7 @@ class Engine:
         return prompt
 
     async def live_session(self, guild_id: int, channel_id: int) -> SessionRow:
-        if self._loaded:
-            session = self.peek_live(guild_id, channel_id)
-        else:
-            session = await self.db.live_session(guild_id, channel_id)
+        session = self.peek_live(guild_id, channel_id)
         if session is None:
             raise NoLiveSession(
                 "There is no session running in this channel. A facilitator can start one "

@@ -494,14 +494,6 @@ class Database:
 
         return await self.write(job)
 
-    async def live_session(self, guild_id: int, channel_id: int) -> SessionRow | None:
-        row = await self.fetchone(
-            f"SELECT {_SESSION_COLUMNS} {_SESSION_FROM} "
-            "WHERE s.channel_id = ? AND s.guild_id = ? AND s.status != 'closed'",
-            (channel_id, guild_id),
-        )
-        return _session(row) if row else None
-
     async def session(self, guild_id: int, session_id: int) -> SessionRow | None:
         row = await self.fetchone(
             f"SELECT {_SESSION_COLUMNS} {_SESSION_FROM} WHERE s.id = ? AND s.guild_id = ?",

@@ -247,3 +247,20 @@ async def test_text_round_trips_exactly(engine: Engine, text: str) -> None:
     assert stored.fields[first] == text
     assert stored.display_name == text[:20]
     assert (await engine.db.fetchone("SELECT count(*) FROM answers"))[0] == 1
+
+
+async def test_a_new_engine_starts_from_the_database(engine: Engine) -> None:
+    s = await start(engine)
+    p = engine.live_prompt(s)
+    await engine.submit(GUILD, s.id, p.id, user_id=7, display_name="Sam",
+                        values=full_answer(p, "kept"))
+    await engine.set_facilitator_role(GUILD, 555)
+    closed = await start(engine, channel=CHANNEL + 1)
+    await engine.close(GUILD, CHANNEL + 1)
+    fresh = await Engine.create(engine.db, engine.library)  # as after a restart
+    assert fresh.peek_live(GUILD, CHANNEL) == await engine.live_session(GUILD, CHANNEL)
+    assert fresh.peek_answer(s.id, p.id, 7) == {f.id: "kept" for f in p.fields}
+    assert fresh.peek_live(GUILD, CHANNEL + 1) is None
+    assert fresh.peek_session(GUILD, closed.id) is None
+    assert (await fresh.session(GUILD, closed.id)).status is SessionStatus.CLOSED
+    assert fresh.facilitator_role(GUILD) == 555

@@ -20,7 +20,7 @@ GUILD, OTHER_GUILD = 990000000000000001, 990000000000000002
 async def _fill(path: Path, library: Library) -> dict[str, int]:
     db = await Database.open(path)
     try:
-        engine = Engine(db, library)
+        engine = await Engine.create(db, library)
         ids = {}
         for guild, channel, workshop in ((GUILD, 1, "Leeds seminar"), (GUILD, 2, "Leeds seminar"),
                                          (OTHER_GUILD, 3, "Shared name"),
