@@ -62,7 +62,8 @@ def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     if not settings.discord_token:
         print(NO_TOKEN_HELP, file=sys.stderr)
         return 2
-    if _load_or_report(settings) is None:
+    library = _load_or_report(settings)
+    if library is None:
         return 1
     import asyncio
 
@@ -70,7 +71,7 @@ def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.storage import StorageError
 
     try:
-        return asyncio.run(serve(settings))
+        return asyncio.run(serve(settings, library))
     except StorageError as exc:
         print(f"workshop-bot: {exc}", file=sys.stderr)
         return 1

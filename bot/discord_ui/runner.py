@@ -11,6 +11,7 @@ import time
 import discord
 
 from bot.config import Settings
+from bot.models import Library
 
 from .client import WorkshopBot, point_discord_at
 
@@ -40,7 +41,7 @@ def make_bot(settings: Settings, **options: object) -> WorkshopBot:
     return ShardedWorkshopBot(settings, **options)
 
 
-async def serve(settings: Settings) -> int:
+async def serve(settings: Settings, library: Library | None = None) -> int:
     """Run until SIGINT/SIGTERM or a fatal error. Returns the process exit code.
 
     On the first SIGINT/SIGTERM: leave the gateway (no new interactions arrive), let the
@@ -49,7 +50,7 @@ async def serve(settings: Settings) -> int:
     wait for work in flight short (queued database writes are still committed).
     """
     assert settings.discord_token
-    bot = make_bot(settings)
+    bot = make_bot(settings, library=library)
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()
     hurry = asyncio.Event()
