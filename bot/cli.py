@@ -99,7 +99,7 @@ def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.backup import BackupError, backup_database
+    from bot.storage.backup import BackupError, backup_database
 
     try:
         report = backup_database(settings.database_path, args.path)
@@ -111,7 +111,7 @@ def _cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.backup import BackupError, restore_database
+    from bot.storage.backup import BackupError, restore_database
 
     try:
         report = restore_database(args.backup, settings.database_path, force=args.force)
@@ -179,8 +179,8 @@ def _cmd_export(args: argparse.Namespace, settings: Settings) -> int:
                 elif len(guilds) == 1:
                     guild = next(iter(guilds))
                 elif not guilds:
-                    rows = await db.fetchall("SELECT DISTINCT name FROM workshops ORDER BY name")
-                    known = ", ".join(f"'{r[0]}'" for r in rows) or "none"
+                    names = await db.all_workshop_names()
+                    known = ", ".join(f"'{n}'" for n in names) or "none"
                     print(f"workshop-bot: no workshop called '{args.workshop}' in the database. "
                           f"Known workshops: {known}.", file=sys.stderr)
                     return 1

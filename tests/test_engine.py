@@ -180,7 +180,11 @@ async def test_forget_erases_in_one_server_only(engine: Engine) -> None:
     assert await engine.my_answers(GUILD, 42) == []
     assert len(await engine.my_answers(OTHER_GUILD, 42)) == 1
     entries = await engine.db.audit_entries(GUILD)
-    assert entries[-1][2] == "erase" and entries[-1][3] == {"answers_erased": 1}
+    # the audit entry has the count and a keyed hash, never the person's id (issue 11)
+    _at, actor, action, detail = entries[-1]
+    assert action == "erase" and actor is None
+    assert detail["answers_erased"] == 1 and set(detail) == {"answers_erased", "subject"}
+    assert len(detail["subject"]) == 32
     assert "secret" not in repr(entries)
     # after erasure the privacy notice shows again on their next answer
     again = await engine.submit(GUILD, s.id, p.id, user_id=42, display_name="Priya",

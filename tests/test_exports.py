@@ -147,8 +147,9 @@ def participant_of(world: World, session_id: int, user_id: int, prompt_id: str =
     if session_id == world.named.id:
         edited = user_id == next(iter(NAMED)) and prompt_id == EDITED_PROMPT
         return "Priya K." if edited else NAMED[user_id]
-    # numbers are per workshop, in order of first answer: the named group answered first
-    return f"P{len(NAMED) + list(ANON).index(user_id) + 1:02d}"
+    # numbers are per workshop, in order of first answer in its anonymous sessions only (the
+    # named group answered first, and must not be counted: issue 11)
+    return f"P{list(ANON).index(user_id) + 1:02d}"
 
 
 # --- CSV -------------------------------------------------------------------------------------
@@ -421,7 +422,7 @@ async def test_markdown_report(db: Database, library: Library, world: World,
     assert "### Group A: 3 answers" in text
     assert "### \\=Group B 🙂: 3 answers" in text
     assert f"**Answers:** {world.answers}" in text
-    assert "**Priya K\\.**" in text and "**P04**" in text
+    assert "**Priya K\\.**" in text and "**P01**" in text
     # nothing people typed is live markup: no raw html, links, mentions or emphasis
     for needle in ("<b>", "<script>", "](http", "<@", "*bold*", "_it_",
                    "`code`", "~~gone~~", "www.evil", "http://"):
@@ -469,7 +470,7 @@ async def test_anonymous_export_has_no_names_or_ids(
     # the pseudonyms are there instead
     session_file = next((tmp_path / "session").iterdir())
     if fmt != "xlsx":
-        assert b"P04" in session_file.read_bytes() and b"P06" in session_file.read_bytes()
+        assert b"P01" in session_file.read_bytes() and b"P03" in session_file.read_bytes()
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx", "md"])
@@ -496,7 +497,7 @@ async def test_pseudonyms_are_stable_across_exports(db: Database, library: Libra
         return {(a["participant"], json.dumps(a["fields"], sort_keys=True))
                 for a in doc["answers"] if a["session_id"] == world.anon.id}
     assert who(one.path) == who(two.path)
-    assert {p for p, _ in who(one.path)} == {"P04", "P05", "P06"}
+    assert {p for p, _ in who(one.path)} == {"P01", "P02", "P03"}
 
 
 # --- scopes, errors, fallbacks ---------------------------------------------------------------

@@ -1,12 +1,12 @@
-"""Reading what to export from one database snapshot.
+"""Reading what to export from one database snapshot (:class:`bot.storage.Snapshot`, which
+owns the SQL and applies anonymity).
 
-:func:`build_plan` runs on the event loop (a few small queries through the snapshot connection)
-and describes the export: workshop, sessions (groups), prompts in order, counts.
+:func:`build_plan` runs on the event loop (a few small queries through the snapshot) and
+describes the export: workshop, sessions (groups), prompts in order, counts.
 :class:`AnswerSource` then streams the answers in chunks to a writer running in a worker
-thread. Each chunk is fetched through the same snapshot connection by scheduling a small
-coroutine on the event loop (the next chunk is fetched while the writer works on the current
-one), so the file writing never blocks the loop and every row comes from the same consistent
-view as the counts.
+thread. Each chunk is fetched through the same snapshot by scheduling a small coroutine on the
+event loop (the next chunk is fetched while the writer works on the current one), so the file
+writing never blocks the loop and every row comes from the same consistent view as the counts.
 """
 
 from __future__ import annotations
@@ -15,16 +15,16 @@ import asyncio
 import json
 import logging
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
-import aiosqlite
-
 from bot.exports.common import ExportError, ExportScope
 from bot.models import Library, Prompt
+from bot.storage import Scope, Snapshot
+from bot.storage.snapshot import AnswerCursor
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +140,7 @@ class ExportPlan:
     prompt_sets: tuple[PromptSetInfo, ...]
     prompts: tuple[PromptInfo, ...]
     counts: dict[tuple[int, int], int]  # answers per (prompt index, session id)
+    where: Scope  # the sessions covered, for the snapshot's queries
     stored_fields: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
     @property
@@ -170,74 +171,35 @@ class ExportPlan:
 
 # --- building the plan ----------------------------------------------------------------------
 
-_SESSION_SQL = (
-    "SELECT s.id, s.workshop_id, w.name, s.group_name, s.prompt_set, s.status, s.anonymous, "
-    "s.pace, s.current_prompt, s.prompt_count, s.created_at, s.closed_at "
-    "FROM sessions s JOIN workshops w ON w.id = s.workshop_id "
-)
-
-
-async def _all(conn: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()) -> list[Any]:
-    async with conn.execute(sql, params) as cur:
-        return list(await cur.fetchall())
-
-
-def _scope_filter(plan_scope: ExportScope, workshop_id: int) -> tuple[str, tuple[Any, ...]]:
-    """SQL condition on ``s`` (sessions) for the scope, and its parameters."""
-    if plan_scope.kind == "session":
-        return "s.id = ?", (plan_scope.session_id,)
-    return "s.workshop_id = ?", (workshop_id,)
-
-
 async def build_plan(
-    conn: aiosqlite.Connection, library: Library, *, guild_id: int, scope: ExportScope,
+    snap: Snapshot, library: Library, *, guild_id: int, scope: ExportScope,
     exported_at: datetime,
 ) -> ExportPlan:
     """Resolve the scope within ``guild_id`` and describe the export (raises ExportError)."""
     if scope.kind == "session":
-        rows = await _all(conn, _SESSION_SQL + "WHERE s.id = ? AND s.guild_id = ?",
-                          (scope.session_id, guild_id))
+        assert scope.session_id is not None
+        rows = await snap.session_of(guild_id, scope.session_id)
         if not rows:
             raise ExportError(f"There is no session with id {scope.session_id} in this server.")
         workshop_id, workshop = rows[0][1], rows[0][2]
     else:
         name = scope.workshop_name or ""
-        found = await _all(
-            conn, "SELECT id, name FROM workshops WHERE guild_id = ? AND name = ? COLLATE NOCASE",
-            (guild_id, name),
-        )
-        if not found:
-            known = await _all(
-                conn, "SELECT name FROM workshops WHERE guild_id = ? ORDER BY name COLLATE NOCASE",
-                (guild_id,),
-            )
-            listed = ", ".join(f"'{r[0]}'" for r in known[:25]) or "none yet"
+        found = await snap.workshop_named(guild_id, name)
+        if found is None:
+            known = await snap.workshop_names(guild_id)
+            listed = ", ".join(f"'{n}'" for n in known[:25]) or "none yet"
             if len(known) > 25:
                 listed += f" and {len(known) - 25} more"
             shown = name if len(name) <= 100 else name[:99] + "…"
             raise ExportError(
                 f"No workshop called '{shown}' in this server. Known workshops: {listed}."
             )
-        workshop_id, workshop = found[0]
-        rows = await _all(conn, _SESSION_SQL + "WHERE s.workshop_id = ? AND s.guild_id = ? "
-                          "ORDER BY s.id", (workshop_id, guild_id))
+        workshop_id, workshop = found
+        rows = await snap.sessions_of_workshop(guild_id, workshop_id)
 
-    where, params = _scope_filter(scope, workshop_id)
-    count_rows = await _all(
-        conn,
-        "SELECT a.session_id, a.prompt_id, count(*) FROM answers a "
-        f"JOIN sessions s ON s.id = a.session_id WHERE {where} AND s.guild_id = ? "
-        "GROUP BY a.session_id, a.prompt_id",
-        (*params, guild_id),
-    )
-    people_rows = await _all(
-        conn,
-        "SELECT a.session_id, count(DISTINCT a.user_id) FROM answers a "
-        f"JOIN sessions s ON s.id = a.session_id WHERE {where} AND s.guild_id = ? "
-        "GROUP BY a.session_id",
-        (*params, guild_id),
-    )
-    people = {r[0]: int(r[1]) for r in people_rows}
+    where = Scope(workshop_id, scope.session_id if scope.kind == "session" else None)
+    count_rows = await snap.answer_counts(guild_id, where)
+    people = await snap.people_per_session(guild_id, where)
     sessions = tuple(
         SessionInfo(
             id=r[0], workshop_id=r[1], group=r[3], prompt_set=r[4], status=r[5],
@@ -274,16 +236,15 @@ async def build_plan(
     counts = {
         (index_of[(set_of_session[sid], pid)], sid): int(n) for sid, pid, n in count_rows
     }
-    plan = ExportPlan(
+    return ExportPlan(
         guild_id=guild_id, scope=scope, workshop_id=workshop_id, workshop=workshop,
         exported_at=exported_at, sessions=sessions, prompt_sets=tuple(prompt_sets),
-        prompts=tuple(prompts), counts=counts,
+        prompts=tuple(prompts), counts=counts, where=where,
     )
-    return plan
 
 
 async def load_stored_fields(
-    conn: aiosqlite.Connection, plan: ExportPlan, *, all_prompts: bool = False
+    snap: Snapshot, plan: ExportPlan, *, all_prompts: bool = False
 ) -> None:
     """Fill ``plan.stored_fields``: the field ids found in stored answers, per prompt.
 
@@ -297,18 +258,11 @@ async def load_stored_fields(
         targets = [p for p in plan.prompts if not p.in_library and plan.count(p)]
     if not targets:
         return
-    where, params = _scope_filter(plan.scope, plan.workshop_id)
     found: dict[int, tuple[str, ...]] = dict(plan.stored_fields)
     for p in targets:
-        rows = await _all(
-            conn,
-            "SELECT j.key, min(a.id) AS first, min(j.id) AS pos "
-            "FROM sessions s JOIN answers a ON a.session_id = s.id AND a.prompt_id = ?, "
-            f"json_each(a.fields) j WHERE {where} AND s.guild_id = ? AND s.prompt_set = ? "
-            "GROUP BY j.key ORDER BY first, pos",
-            (p.id, *params, plan.guild_id, p.set_id),
+        found[p.index] = tuple(
+            await snap.stored_field_ids(plan.guild_id, plan.where, p.id, p.set_id)
         )
-        found[p.index] = tuple(str(r[0]) for r in rows)
     plan.stored_fields = found
 
 
@@ -330,28 +284,18 @@ def _prompt_info(index: int, set_id: str, p: Prompt, library: Library) -> Prompt
 
 # --- streaming the answers ----------------------------------------------------------------------
 
-_ANSWERS_SQL = (
-    "SELECT a.session_id, CASE WHEN s.anonymous THEN NULL ELSE a.user_id END, "
-    "CASE WHEN s.anonymous THEN NULL ELSE a.display_name END, a.fields, a.created_at, "
-    "a.updated_at, p.number "
-    "FROM sessions s JOIN answers a ON a.session_id = s.id AND a.prompt_id = ? "
-    "LEFT JOIN participants p ON p.workshop_id = s.workshop_id AND p.user_id = a.user_id "
-    "WHERE {where} AND s.guild_id = ? AND s.prompt_set = ? AND +a.guild_id = ? "
-    "ORDER BY s.id, a.id"
-)
-
-
 class AnswerSource:
     """Answers of a plan, prompt by prompt and within a prompt group by group (in session
-    order, then in order of first submission), read from the snapshot connection ``conn``.
+    order, then in order of first submission, or of pseudonym in anonymous sessions), read
+    from the snapshot ``snap``.
 
     :meth:`chunks` is meant to be iterated in a worker thread while the event loop ``loop``
     runs; it must not be iterated on the loop itself."""
 
-    def __init__(self, conn: aiosqlite.Connection, loop: asyncio.AbstractEventLoop,
+    def __init__(self, snap: Snapshot, loop: asyncio.AbstractEventLoop,
                  plan: ExportPlan, chunk_rows: int | None = None, *,
                  parse_fields: bool = True) -> None:
-        self._conn = conn
+        self._snap = snap
         self._parse = parse_fields
         self._loop = loop
         self._plan = plan
@@ -372,31 +316,10 @@ class AnswerSource:
             except TimeoutError:
                 continue
 
-    async def _open(self, prompt: PromptInfo) -> tuple[aiosqlite.Cursor, list[Any]]:
-        where, params = _scope_filter(self._plan.scope, self._plan.workshop_id)
-        cur = await self._conn.execute(
-            _ANSWERS_SQL.format(where=where),
-            (prompt.id, *params, self._plan.guild_id, prompt.set_id, self._plan.guild_id),
-        )
-        cur.arraysize = self._chunk_rows
-        try:
-            rows = list(await cur.fetchmany(self._chunk_rows))
-        except BaseException:
-            await cur.close()
-            raise
-        if len(rows) < self._chunk_rows:
-            await cur.close()
-        return cur, rows
-
-    async def _more(self, cur: aiosqlite.Cursor) -> list[Any]:
-        try:
-            rows = list(await cur.fetchmany(self._chunk_rows))
-        except BaseException:
-            await cur.close()
-            raise
-        if len(rows) < self._chunk_rows:
-            await cur.close()
-        return rows
+    async def _open(self, prompt: PromptInfo) -> tuple[AnswerCursor, list[Any]]:
+        plan = self._plan
+        return await self._snap.answers(plan.guild_id, plan.where, prompt.id, prompt.set_id,
+                                        self._chunk_rows)
 
     def chunks(self) -> Iterator[list[AnswerRecord]]:
         """Lists of answers, in export order (call from a worker thread)."""
@@ -410,7 +333,7 @@ class AnswerSource:
                 continue
             cur, rows = self._wait(self._submit(self._open(prompt)))
             while True:
-                pending = (self._submit(self._more(cur))
+                pending = (self._submit(cur.fetch())
                            if len(rows) == self._chunk_rows else None)
                 out: list[AnswerRecord] = []
                 append = out.append

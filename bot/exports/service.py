@@ -13,8 +13,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import aiosqlite
-
 from bot.exports.common import (
     ExportError,
     ExportFormat,
@@ -35,7 +33,7 @@ from bot.exports.json_writer import write_json
 from bot.exports.markdown import write_markdown
 from bot.exports.xlsx_writer import NeedColumns, write_xlsx
 from bot.models import Library
-from bot.storage import Database
+from bot.storage import Database, Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -69,11 +67,11 @@ def _run_writer(fmt: ExportFormat, plan: ExportPlan, chunks: Chunks, tmp: Path) 
         raise
 
 
-async def _write_file(conn: aiosqlite.Connection, loop: asyncio.AbstractEventLoop,
+async def _write_file(snap: Snapshot, loop: asyncio.AbstractEventLoop,
                       plan: ExportPlan, fmt: ExportFormat, tmp: Path) -> AnswerSource:
     """Write ``tmp`` in a worker thread, fed from the snapshot; returns the source used."""
     # JSON embeds the stored JSON of the fields as it is: no need to parse it.
-    source = AnswerSource(conn, loop, plan, parse_fields=fmt is not ExportFormat.JSON)
+    source = AnswerSource(snap, loop, plan, parse_fields=fmt is not ExportFormat.JSON)
     try:
         await _in_thread(source, fmt, plan, tmp)
     except NeedColumns:
@@ -81,8 +79,8 @@ async def _write_file(conn: aiosqlite.Connection, loop: asyncio.AbstractEventLoo
         # find every such field, then write the workbook again with columns for them.
         log.info("an answer has fields its prompt no longer has; writing the export again "
                  "with columns for them")
-        await load_stored_fields(conn, plan, all_prompts=True)
-        source = AnswerSource(conn, loop, plan)
+        await load_stored_fields(snap, plan, all_prompts=True)
+        source = AnswerSource(snap, loop, plan)
         await _in_thread(source, fmt, plan, tmp)
     return source
 
@@ -136,11 +134,11 @@ async def export_to_dir(
     out_dir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     loop = asyncio.get_running_loop()
-    async with db.snapshot() as conn:
-        plan = await build_plan(conn, library, guild_id=guild_id, scope=scope,
+    async with db.snapshot() as snap:
+        plan = await build_plan(snap, library, guild_id=guild_id, scope=scope,
                                 exported_at=exported_at)
         if fmt is ExportFormat.XLSX:
-            await load_stored_fields(conn, plan)
+            await load_stored_fields(snap, plan)
         group = plan.sessions[0].group if scope.kind == "session" and plan.sessions else None
         if filename is None:
             target = _claim(out_dir, export_filename(plan.workshop, fmt, exported_at, group))
@@ -150,7 +148,7 @@ async def export_to_dir(
             replace_existing = True
         tmp = target.with_name(f".{target.name}.{os.getpid()}.{id(plan):x}.part")
         try:
-            source = await _write_file(conn, loop, plan, fmt, tmp)
+            source = await _write_file(snap, loop, plan, fmt, tmp)
             os.replace(tmp, target)
         except BaseException:
             with contextlib.suppress(OSError):
@@ -186,14 +184,9 @@ async def export_to_dir(
 async def find_workshop_guilds(db: Database, name: str) -> dict[int, str]:
     """Servers that have a workshop called ``name`` (case-insensitive): guild id -> the
     workshop's stored name. For the command line, which has no server context."""
-    rows = await db.fetchall(
-        "SELECT guild_id, name FROM workshops WHERE name = ? COLLATE NOCASE ORDER BY guild_id",
-        (" ".join(name.split()),),
-    )
-    return {int(r[0]): r[1] for r in rows}
+    return await db.find_workshop_guilds(" ".join(name.split()))
 
 
 async def find_session_guild(db: Database, session_id: int) -> int | None:
     """The server a session belongs to (for the command line)."""
-    row = await db.fetchone("SELECT guild_id FROM sessions WHERE id = ?", (session_id,))
-    return int(row[0]) if row else None
+    return await db.find_session_guild(session_id)

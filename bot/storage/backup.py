@@ -1,5 +1,10 @@
-"""Consistent copies of the database with SQLite's online backup API (safe while the bot runs),
-and restoring one, with the erasures made since the backup applied again."""
+"""Consistent copies of the database (safe while the bot runs), and restoring one, with the
+erasures made since the backup applied again.
+
+A backup is written with ``VACUUM INTO``: a compact copy that carries no freed pages, so text
+erased before the backup was taken is not in it. A restore applies, with the same statements
+the live bot uses (bot/storage/housekeeping.py), every erasure and retention deletion the live
+database records and the backup does not, then vacuums the result."""
 
 from __future__ import annotations
 
@@ -10,7 +15,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.storage import SCHEMA_VERSION
+from bot.storage.housekeeping import (
+    delete_session,
+    drop_empty_workshops,
+    erase_person,
+    people_of,
+    subject_key,
+)
+from bot.storage.schema import SCHEMA_VERSION, sidecars, subject_hash
 
 log = logging.getLogger(__name__)
 
@@ -20,8 +32,9 @@ class BackupError(RuntimeError):
 
 
 def backup_database(source: Path, target: Path) -> str:
-    """Copy ``source`` to ``target`` page by page inside SQLite (writers may go on meanwhile),
-    then check the copy. Returns a one-line report."""
+    """Copy ``source`` to ``target`` with ``VACUUM INTO`` (one read transaction: writers may go
+    on meanwhile; the copy holds no freed pages), then check the copy. Returns a one-line
+    report."""
     if not source.exists():
         raise BackupError(f"there is no database at {source} (DATABASE_PATH)")
     if target.exists() and target.is_dir():
@@ -30,13 +43,12 @@ def backup_database(source: Path, target: Path) -> str:
         raise BackupError("the backup must be a different file from the database")
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
     src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
     try:
+        src.execute("VACUUM INTO ?", (str(partial),))
         dst = sqlite3.connect(partial)
         try:
-            # One step: a single read transaction, so writers (WAL) go on meanwhile and
-            # never restart the copy, as they would between steps of a paged backup.
-            src.backup(dst, pages=-1)
             check = dst.execute("PRAGMA integrity_check").fetchone()[0]
             version = dst.execute("PRAGMA user_version").fetchone()[0]
             answers = dst.execute("SELECT count(*) FROM answers").fetchone()[0] \
@@ -128,40 +140,48 @@ def _events(conn: sqlite3.Connection) -> list[_Event]:
     return [_Event(*row) for row in rows]
 
 
-def _reapply(conn: sqlite3.Connection, events: list[_Event]) -> tuple[int, int]:
+def _erased_people(conn: sqlite3.Connection, e: _Event, key: str | None) -> list[int]:
+    """Who an erasure was about: the user id of an entry written before erasures were logged
+    by subject hash, else every person in the server whose hash matches."""
+    if e.actor_id is not None:
+        return [e.actor_id]
+    subject = json.loads(e.detail).get("subject")
+    if not subject or not key:
+        return []
+    return [uid for uid in people_of(conn, e.guild_id)
+            if subject_hash(key, e.guild_id, uid) == subject]
+
+
+def _reapply(conn: sqlite3.Connection, events: list[_Event], key: str | None
+             ) -> tuple[int, int]:
     """Apply, in the restored database, erasures and deletions it does not know of; each is
     recorded in its audit log as it was (plus how many answers the restore removed again).
-    Returns (erasures re-applied, answers removed)."""
-    known = {(e.guild_id, e.at, e.actor_id, e.action) for e in _events(conn)}
+    ``key`` is the live database's subject key. Returns (erasures re-applied, answers
+    removed)."""
+    known = {(e.guild_id, e.at, e.action) for e in _events(conn)}
     now = datetime.now(UTC).isoformat(timespec="milliseconds")
     done = removed = 0
     for e in events:
-        if (e.guild_id, e.at, e.actor_id, e.action) in known:
+        if (e.guild_id, e.at, e.action) in known:
             continue  # already in the backup: it happened before the backup was taken
-        if e.action == "erase" and e.actor_id is not None:
-            count = conn.execute("DELETE FROM answers WHERE guild_id = ? AND user_id = ?",
-                                 (e.guild_id, e.actor_id)).rowcount
-            conn.execute("DELETE FROM participants WHERE user_id = ? AND workshop_id IN "
-                         "(SELECT id FROM workshops WHERE guild_id = ?)",
-                         (e.actor_id, e.guild_id))
+        if e.action == "erase":
+            count = sum(erase_person(conn, e.guild_id, uid)
+                        for uid in _erased_people(conn, e, key))
         elif e.action == "delete_session":
-            session_id = json.loads(e.detail).get("session_id")
-            count = conn.execute("SELECT count(*) FROM answers WHERE session_id = ? AND "
-                                 "guild_id = ?", (session_id, e.guild_id)).fetchone()[0]
-            conn.execute("DELETE FROM sessions WHERE id = ? AND guild_id = ?",
-                         (session_id, e.guild_id))
+            count = delete_session(conn, e.guild_id, json.loads(e.detail).get("session_id"))
         else:
             continue
         detail = {**json.loads(e.detail), "reapplied_at_restore": now,
                   "answers_removed_at_restore": count}
         conn.execute(
             "INSERT INTO audit_log (guild_id, at, actor_id, action, detail) VALUES (?, ?, ?, ?, ?)",
-            (e.guild_id, e.at, e.actor_id, e.action, json.dumps(detail, ensure_ascii=False)),
+            (e.guild_id, e.at, None, e.action, json.dumps(detail, ensure_ascii=False)),
         )
         done += 1
         removed += count
-    conn.execute("DELETE FROM workshops WHERE NOT EXISTS "
-                 "(SELECT 1 FROM sessions WHERE sessions.workshop_id = workshops.id)")
+    drop_empty_workshops(conn)
+    if key is not None:  # later erasures and restores hash people with the same key
+        conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('subject_key', ?)", (key,))
     return done, removed
 
 
@@ -177,6 +197,7 @@ def restore_database(backup: Path, target: Path, *, force: bool = False) -> str:
         raise BackupError("the backup is the database itself; give the backup file's path")
     version, _ = _check_backup(backup)
     events: list[_Event] = []
+    key: str | None = None
     if target.exists():
         if not force:
             raise BackupError(
@@ -189,6 +210,7 @@ def restore_database(backup: Path, target: Path, *, force: bool = False) -> str:
             conn = _connect_ro(target)
             try:
                 events = _events(conn)
+                key = subject_key(conn)
             finally:
                 conn.close()
         except sqlite3.Error as exc:
@@ -199,7 +221,7 @@ def restore_database(backup: Path, target: Path, *, force: bool = False) -> str:
             ) from exc
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".restoring")
-    for stale in (partial, *_sidecars(partial)):
+    for stale in (partial, *sidecars(partial)):
         stale.unlink(missing_ok=True)
     try:
         src = _connect_ro(backup)
@@ -210,8 +232,9 @@ def restore_database(backup: Path, target: Path, *, force: bool = False) -> str:
                 dst.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
                 dst.execute("PRAGMA foreign_keys = ON")  # deleting a session takes its answers
                 dst.execute("BEGIN IMMEDIATE")
-                erasures, removed = _reapply(dst, events)
+                erasures, removed = _reapply(dst, events, key)
                 dst.execute("COMMIT")
+                dst.execute("VACUUM")  # no freed page keeps what was just erased
                 check = dst.execute("PRAGMA integrity_check").fetchone()[0]
             finally:
                 dst.close()
@@ -228,7 +251,7 @@ def restore_database(backup: Path, target: Path, *, force: bool = False) -> str:
         kept = target.with_name(f"{target.name}.replaced-{stamp}")
         # The old database moves aside with its -wal/-shm (so it stays whole and none of it
         # is stale beside the restored file).
-        for old, new in zip((target, *_sidecars(target)), (kept, *_sidecars(kept)),
+        for old, new in zip((target, *sidecars(target)), (kept, *sidecars(kept)),
                             strict=True):
             if old.exists():
                 old.replace(new)
@@ -243,7 +266,3 @@ def restore_database(backup: Path, target: Path, *, force: bool = False) -> str:
         report += (f" The database it replaced is kept at {kept}: delete it once you have "
                    "checked the restore (it holds personal data).")
     return report
-
-
-def _sidecars(path: Path) -> tuple[Path, Path]:
-    return path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")

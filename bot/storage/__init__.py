@@ -1,0 +1,56 @@
+"""Storage: the only package that speaks SQL (and the only importer of sqlite3/aiosqlite).
+
+* :mod:`~bot.storage.schema`: numbered migrations (``migrations/NNNN_*.sql``, shipped in the
+  package), connection settings, start-up checks;
+* :mod:`~bot.storage.writer`: the single writer, group commits, fault handling;
+* :mod:`~bot.storage.sessions`, :mod:`~bot.storage.answers`, :mod:`~bot.storage.housekeeping`
+  (erasure, retention, audit, settings), :mod:`~bot.storage.messages` (messages the bot edits
+  later), :mod:`~bot.storage.jobs` (the scheduler's table): the parts of :class:`Database`;
+* :mod:`~bot.storage.snapshot`: the read-only view exports read;
+* :mod:`~bot.storage.backup`: backup and restore;
+* :mod:`~bot.storage.interface`: :class:`Storage`, what the engine and exports need from a
+  store, so another backend (PostgreSQL, for several bot processes) can be added beside SQLite.
+"""
+
+from bot.storage.database import Database
+from bot.storage.errors import StorageError, StorageNotWritable, StorageUnavailable
+from bot.storage.interface import Storage
+from bot.storage.lock import ProcessLock
+from bot.storage.rows import (
+    AnswerRow,
+    BotMessage,
+    JobRow,
+    SaveOutcome,
+    SaveResult,
+    SessionRow,
+    SessionStatus,
+    WorkshopPhase,
+    WorkshopRow,
+    utcnow_iso,
+)
+from bot.storage.schema import SCHEMA_VERSION, apply_migrations, check_writable
+from bot.storage.snapshot import Scope, Snapshot
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "AnswerRow",
+    "BotMessage",
+    "Database",
+    "JobRow",
+    "ProcessLock",
+    "SaveOutcome",
+    "SaveResult",
+    "Scope",
+    "SessionRow",
+    "SessionStatus",
+    "Snapshot",
+    "Storage",
+    "StorageError",
+    "StorageNotWritable",
+    "StorageUnavailable",
+    "WorkshopPhase",
+    "WorkshopRow",
+    "apply_migrations",
+    "check_writable",
+    "utcnow_iso",
+]

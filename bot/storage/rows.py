@@ -1,0 +1,124 @@
+"""What the storage layer hands back: plain, immutable rows. No SQL here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from bot.rules import Refusal
+
+
+def utcnow_iso() -> str:
+    """Current UTC time as ISO 8601 with milliseconds, e.g. ``2026-11-26T14:05:00.123+00:00``."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+class SessionStatus(StrEnum):
+    OPEN = "open"
+    PAUSED = "paused"
+    CLOSED = "closed"
+
+
+class WorkshopPhase(StrEnum):
+    ANSWERING = "answering"
+    GALLERY = "gallery"
+    VOTING = "voting"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True, slots=True)
+class WorkshopRow:
+    """A workshop (event) of one server: the groups (sessions) that share its name."""
+
+    id: int
+    guild_id: int
+    name: str
+    phase: WorkshopPhase
+    settings: dict[str, Any]
+    created_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRow:
+    id: int
+    guild_id: int
+    workshop_id: int
+    workshop: str
+    channel_id: int
+    group_name: str
+    prompt_set: str
+    anonymous: bool
+    pace: str
+    status: SessionStatus
+    current_prompt: int
+    prompt_count: int
+    started_by: int
+    created_at: str
+    closed_at: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerRow:
+    id: int
+    guild_id: int
+    session_id: int
+    prompt_id: str
+    user_id: int
+    display_name: str
+    fields: dict[str, str]
+    created_at: str
+    updated_at: str
+
+
+class SaveOutcome(StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"
+    REPLAYED = "replayed"  # this interaction was already applied: nothing changed
+    NO_SESSION = Refusal.NO_SESSION.value
+    PAUSED = Refusal.PAUSED.value
+    CLOSED = Refusal.CLOSED.value
+    MOVED_ON = Refusal.MOVED_ON.value
+
+    @property
+    def refusal(self) -> Refusal | None:
+        """The rule that refused the answer, or None when it was saved (or replayed)."""
+        try:
+            return Refusal(self.value)
+        except ValueError:
+            return None
+
+
+@dataclass(frozen=True, slots=True)
+class SaveResult:
+    outcome: SaveOutcome
+    answer: AnswerRow | None = None
+    first_in_guild: bool = False  # the person's first answer in this server
+    current_prompt: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BotMessage:
+    """A message the bot posted and may edit later (by channel and message id)."""
+
+    id: int
+    guild_id: int
+    kind: str
+    session_id: int | None
+    workshop_id: int | None
+    channel_id: int
+    message_id: int
+    created_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class JobRow:
+    """A scheduled job: run ``kind`` for ``key`` at ``due_at`` (ISO 8601, UTC)."""
+
+    id: int
+    kind: str
+    key: str
+    due_at: str
+    guild_id: int | None
+    payload: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,193 @@
+"""A consistent read-only view of the database for exports: a separate connection inside one
+read transaction (WAL lets the bot write meanwhile), with the queries an export needs.
+
+Anonymity is applied here, in the SQL, so no export format can get it wrong: in anonymous
+sessions no user id or display name leaves the database, answers come in pseudonym order,
+and times are cut to the minute (to the second they could be matched with what a person did
+in Discord at that moment).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from bot.storage.base import every, one
+from bot.storage.schema import BUSY_TIMEOUT_MS
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Which sessions an export covers: one session, or every session of a workshop."""
+
+    workshop_id: int
+    session_id: int | None = None
+
+    def where(self) -> tuple[str, tuple[Any, ...]]:
+        """SQL condition on ``s`` (sessions), and its parameters."""
+        if self.session_id is not None:
+            return "s.id = ?", (self.session_id,)
+        return "s.workshop_id = ?", (self.workshop_id,)
+
+
+# session id, workshop id, workshop name, group, prompt set, status, anonymous, pace,
+# current prompt, prompt count, created at, closed at
+SessionTuple = tuple[Any, ...]
+# session id, user id (None if anonymous), display name (None if anonymous), fields (JSON),
+# submitted at, updated at, pseudonym number (anonymous sessions)
+AnswerTuple = tuple[Any, ...]
+
+_SESSION_SQL = (
+    "SELECT s.id, s.workshop_id, w.name, s.group_name, s.prompt_set, s.status, s.anonymous, "
+    "s.pace, s.current_prompt, s.prompt_count, s.created_at, s.closed_at "
+    "FROM sessions s JOIN workshops w ON w.id = s.workshop_id "
+)
+_MINUTE = "substr({0}, 1, 16) || ':00.000+00:00'"
+_ANSWERS_SQL = (
+    "SELECT a.session_id, CASE WHEN s.anonymous THEN NULL ELSE a.user_id END, "
+    "CASE WHEN s.anonymous THEN NULL ELSE a.display_name END, a.fields, "
+    f"CASE WHEN s.anonymous THEN {_MINUTE.format('a.created_at')} ELSE a.created_at END, "
+    f"CASE WHEN s.anonymous THEN {_MINUTE.format('a.updated_at')} ELSE a.updated_at END, "
+    "CASE WHEN s.anonymous THEN p.number END "
+    "FROM sessions s JOIN answers a ON a.session_id = s.id AND a.prompt_id = ? "
+    "LEFT JOIN participants p ON s.anonymous AND p.workshop_id = s.workshop_id "
+    "AND p.user_id = a.user_id "
+    "WHERE {where} AND s.guild_id = ? AND s.prompt_set = ? AND +a.guild_id = ? "
+    "ORDER BY s.id, CASE WHEN s.anonymous THEN p.number END, a.id"
+)
+
+
+def read_only_uri(path: Path) -> str:
+    return f"{path.resolve().as_uri()}?mode=ro"
+
+
+class AnswerCursor:
+    """Rows of one prompt's answers, fetched in chunks (see :meth:`Snapshot.answers`)."""
+
+    def __init__(self, cur: aiosqlite.Cursor, chunk_rows: int) -> None:
+        self._cur = cur
+        self._chunk_rows = chunk_rows
+        self.done = False
+
+    async def fetch(self) -> list[AnswerTuple]:
+        """The next chunk (fewer rows than the chunk size: the last one; closes itself)."""
+        try:
+            rows = list(await self._cur.fetchmany(self._chunk_rows))
+        except BaseException:
+            await self.close()
+            raise
+        if len(rows) < self._chunk_rows:
+            await self.close()
+        return rows
+
+    async def close(self) -> None:
+        if not self.done:
+            self.done = True
+            await self._cur.close()
+
+
+class Snapshot:
+    """One read transaction on a read-only connection; see :meth:`open`."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    @classmethod
+    @contextlib.asynccontextmanager
+    async def open(cls, path: Path) -> AsyncIterator[Snapshot]:
+        conn = await aiosqlite.connect(read_only_uri(path), uri=True, isolation_level=None)
+        try:
+            await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            await conn.execute("BEGIN")
+            # A read transaction starts at its first read: take the snapshot now.
+            await one(conn, "SELECT count(*) FROM sessions")
+            yield cls(conn)
+        finally:
+            with contextlib.suppress(Exception):
+                await conn.rollback()
+            await conn.close()
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """Raw read access (tests and diagnostics)."""
+        return self._conn.execute(sql, params)
+
+    async def session_of(self, guild_id: int, session_id: int) -> list[SessionTuple]:
+        return await every(self._conn, _SESSION_SQL + "WHERE s.id = ? AND s.guild_id = ?",
+                           (session_id, guild_id))
+
+    async def workshop_named(self, guild_id: int, name: str) -> tuple[int, str] | None:
+        row = await one(
+            self._conn,
+            "SELECT id, name FROM workshops WHERE guild_id = ? AND name = ? COLLATE NOCASE",
+            (guild_id, name),
+        )
+        return (int(row[0]), row[1]) if row else None
+
+    async def workshop_names(self, guild_id: int) -> list[str]:
+        rows = await every(
+            self._conn,
+            "SELECT name FROM workshops WHERE guild_id = ? ORDER BY name COLLATE NOCASE",
+            (guild_id,),
+        )
+        return [r[0] for r in rows]
+
+    async def sessions_of_workshop(self, guild_id: int, workshop_id: int) -> list[SessionTuple]:
+        return await every(self._conn, _SESSION_SQL + "WHERE s.workshop_id = ? AND "
+                           "s.guild_id = ? ORDER BY s.id", (workshop_id, guild_id))
+
+    async def answer_counts(self, guild_id: int, scope: Scope) -> list[tuple[int, str, int]]:
+        """(session id, prompt id, answers) for every prompt answered in the scope."""
+        where, params = scope.where()
+        return await every(
+            self._conn,
+            "SELECT a.session_id, a.prompt_id, count(*) FROM answers a "
+            f"JOIN sessions s ON s.id = a.session_id WHERE {where} AND s.guild_id = ? "
+            "GROUP BY a.session_id, a.prompt_id",
+            (*params, guild_id),
+        )
+
+    async def people_per_session(self, guild_id: int, scope: Scope) -> dict[int, int]:
+        where, params = scope.where()
+        rows = await every(
+            self._conn,
+            "SELECT a.session_id, count(DISTINCT a.user_id) FROM answers a "
+            f"JOIN sessions s ON s.id = a.session_id WHERE {where} AND s.guild_id = ? "
+            "GROUP BY a.session_id",
+            (*params, guild_id),
+        )
+        return {int(r[0]): int(r[1]) for r in rows}
+
+    async def stored_field_ids(
+        self, guild_id: int, scope: Scope, prompt_id: str, set_id: str
+    ) -> list[str]:
+        """The field ids found in stored answers to a prompt, in order of first appearance."""
+        where, params = scope.where()
+        rows = await every(
+            self._conn,
+            "SELECT j.key, min(a.id) AS first, min(j.id) AS pos "
+            "FROM sessions s JOIN answers a ON a.session_id = s.id AND a.prompt_id = ?, "
+            f"json_each(a.fields) j WHERE {where} AND s.guild_id = ? AND s.prompt_set = ? "
+            "GROUP BY j.key ORDER BY first, pos",
+            (prompt_id, *params, guild_id, set_id),
+        )
+        return [str(r[0]) for r in rows]
+
+    async def answers(
+        self, guild_id: int, scope: Scope, prompt_id: str, set_id: str, chunk_rows: int
+    ) -> tuple[AnswerCursor, list[AnswerTuple]]:
+        """A cursor over one prompt's answers in export order (group by group; within a group
+        in order of first submission, or of pseudonym in anonymous sessions), and its first
+        chunk."""
+        where, params = scope.where()
+        cur = await self._conn.execute(
+            _ANSWERS_SQL.format(where=where),
+            (prompt_id, *params, guild_id, set_id, guild_id),
+        )
+        cur.arraysize = chunk_rows
+        cursor = AnswerCursor(cur, chunk_rows)
+        return cursor, await cursor.fetch()
