@@ -435,7 +435,7 @@ def reset_peak() -> None:
 
 
 def make_workshop_bot(db_path: Path, library: Library) -> Any:
-    from bot.discord_ui.runner import make_bot
+    from bot.discord_ui.lifecycle import make_bot
 
     return make_bot(Settings(database_path=db_path), library=library, guild_ready_timeout=0.01)
 

@@ -67,7 +67,7 @@ def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     import asyncio
 
-    from bot.discord_ui.runner import serve
+    from bot.discord_ui.lifecycle import serve
     from bot.storage import StorageError
 
     try:

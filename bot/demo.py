@@ -118,7 +118,7 @@ async def run_demo(
 
 
 async def _play(emu: Emulator, settings: Settings, out: Transcript, out_dir: Path) -> list[str]:
-    from bot.discord_ui.runner import make_bot
+    from bot.discord_ui.lifecycle import make_bot
 
     guild = emu.add_guild("Evidence into Practice")
     channels = {name: guild.add_channel(name) for name in ANSWERS}

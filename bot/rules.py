@@ -6,6 +6,7 @@ them to its in-memory mirror, and the Discord layer only words the result.
 
 from __future__ import annotations
 
+import unicodedata
 from enum import StrEnum
 
 
@@ -30,3 +31,33 @@ def answerable(status: str, pace: str, current_prompt: int, prompt_number: int) 
     if pace == "facilitator" and current_prompt != prompt_number:
         return Refusal.MOVED_ON
     return None
+
+
+# --- names people give (workshops, groups) ----------------------------------------------------
+
+# Unicode categories that render as nothing or reorder text: controls (Cc), format characters
+# such as zero-width spaces, joiners and bidi overrides (Cf), surrogates, private use and
+# unassigned code points. None of them belongs in a workshop or group name.
+_INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
+
+
+def clean_name(raw: str) -> str:
+    """A name as stored and shown: NFKC-normalised (full-width and compatibility forms folded),
+    invisible and control characters removed, runs of white space made one space. Empty when
+    nothing visible is left."""
+    text = unicodedata.normalize("NFKC", raw)
+    text = "".join(ch for ch in text if unicodedata.category(ch) not in _INVISIBLE
+                   or ch in "\t\n\r")
+    return " ".join(text.split())
+
+
+def refusal_message(refusal: Refusal, prompt_number: int, current_prompt: int) -> str:
+    """What a person is told when :func:`answerable` refuses (opening the form or saving)."""
+    if refusal is Refusal.NO_SESSION:
+        return "That session no longer exists in this server."
+    if refusal is Refusal.CLOSED:
+        return "This session is closed, so answers can no longer be changed."
+    if refusal is Refusal.PAUSED:
+        return "Answering is paused by the facilitator. Try again once the session resumes."
+    return (f"The group has moved on from prompt {prompt_number} to prompt {current_prompt}; "
+            f"answers to prompt {prompt_number} are closed. Use the latest card, or `/answer`.")

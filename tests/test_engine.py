@@ -212,7 +212,8 @@ async def test_list_sessions_by_workshop(engine: Engine) -> None:
     assert [s.group_name for s in await engine.sessions(GUILD, "leeds seminar")] == [
         "group-a", "group-b"]
     assert len(await engine.sessions(GUILD)) == 3
-    assert await engine.workshops(GUILD) == ["Birmingham", "Leeds seminar"]
+    assert await engine.workshop_names(GUILD) == ["Birmingham", "Leeds seminar"]
+    assert [w.name for w in await engine.workshops(GUILD)] == ["Birmingham", "Leeds seminar"]
 
 
 async def test_hundred_participants_at_once(engine: Engine) -> None:

@@ -1,44 +1,25 @@
-"""Prompt cards: the embed plus the persistent **Answer** and **Examples** buttons."""
+"""Prompt cards: the embed plus the persistent **Answer** and **Examples** buttons, and where a
+posted card is remembered (so it can be edited later by channel and message id)."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import discord
 
+from bot.discord_ui import render
+from bot.discord_ui.items import AnswerButton, ExamplesButton, frozen_view
 from bot.engine import Engine
 from bot.models import Prompt
 from bot.storage import SessionRow
 
-from . import render
-
-# Ids in custom ids: a session number and a content id (validated as [a-z0-9-]{1,50}).
-ID = r"[a-z0-9][a-z0-9-]{0,49}"
-ANSWER_TEMPLATE = re.compile(rf"wb:answer:(?P<sid>[0-9]{{1,19}}):(?P<pid>{ID})")
-EXAMPLES_TEMPLATE = re.compile(rf"wb:examples:(?P<sid>[0-9]{{1,19}}):(?P<pid>{ID})")
-EXAMPLE_SELECT_TEMPLATE = re.compile(rf"wb:exselect:(?P<sid>[0-9]{{1,19}}):(?P<pid>{ID})")
-SUBMIT_TEMPLATE = re.compile(rf"wb:submit:(?P<sid>[0-9]{{1,19}}):(?P<pid>{ID})")
-FORGET_TEMPLATE = re.compile(r"wb:forget:(?P<uid>[0-9]{1,19})")
-
-
-def frozen_view(*items: discord.ui.Item[Any]) -> discord.ui.View:
-    """A view that is sent but never kept in memory: its items are persistent DynamicItems,
-    dispatched by custom id, so nothing accumulates per message and cards survive restarts."""
-    view = discord.ui.View(timeout=None)
-    for item in items:
-        view.add_item(item)
-    view.stop()
-    return view
+CARD = "card"  # the kind of a card in the bot's message register
 
 
 def card_view(session: SessionRow, prompt: Prompt) -> discord.ui.View:
-    from .cogs.answering import AnswerButton
-    from .cogs.examples import ExamplesButton
-
-    items: list[discord.ui.Item[Any]] = [AnswerButton(session.id, prompt.id)]
+    items: list[discord.ui.Item[Any]] = [AnswerButton(sid=session.id, pid=prompt.id)]
     if prompt.examples:
-        items.append(ExamplesButton(session.id, prompt.id))
+        items.append(ExamplesButton(sid=session.id, pid=prompt.id))
     return frozen_view(*items)
 
 
@@ -50,3 +31,13 @@ def card(engine: Engine, session: SessionRow, prompt: Prompt | None = None) -> d
         "embed": render.prompt_card(engine.library, pset, prompt, session),
         "view": card_view(session, prompt),
     }
+
+
+async def remember_card(engine: Engine, session: SessionRow, message_id: int | None) -> None:
+    """Record the session's live card (one per session: the newest)."""
+    if message_id is not None:
+        await engine.db.remember_message(
+            guild_id=session.guild_id, kind=CARD, channel_id=session.channel_id,
+            message_id=message_id, session_id=session.id, workshop_id=session.workshop_id,
+            replace=True,
+        )

@@ -15,8 +15,12 @@ from bot.config import Settings
 from bot.content import load_library
 from bot.engine import Engine
 from bot.models import Library
+from bot.retention import Retention
+from bot.scheduler import Clock
 from bot.storage import Database, ProcessLock
 
+from .forms import Drafts
+from .items import ITEMS
 from .respond import NotInServer, report_error
 
 log = logging.getLogger(__name__)
@@ -81,9 +85,11 @@ class WorkshopBot(commands.Bot):
     """Owns the database and the engine for its lifetime; closes them on :meth:`close`."""
 
     engine: Engine
+    retention: Retention
 
     def __init__(
-        self, settings: Settings, *, library: Library | None = None, **options: object
+        self, settings: Settings, *, library: Library | None = None, clock: Clock | None = None,
+        **options: object,
     ) -> None:
         # a text-only bot: no voice, so no warnings about voice libraries
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
@@ -99,16 +105,22 @@ class WorkshopBot(commands.Bot):
         )
         self.settings = settings
         self.library = library or load_library(settings.content_dirs, settings.prompt_dirs)
+        self.clock = clock
+        self.drafts = Drafts()  # forms that could not be saved, for their Try again button
         self.db: Database | None = None
         self._lock: ProcessLock | None = None
 
     async def setup_hook(self) -> None:
         self._lock = ProcessLock(self.settings.database_path)
         self.db = await Database.open(self.settings.database_path)
-        self.engine = await Engine.create(self.db, self.library)
+        self.engine = await Engine.create(self.db, self.library, clock=self.clock)
+        self.add_dynamic_items(*ITEMS)
         for name in COGS:
             await self.load_extension(name)
+        self.retention = Retention(self.engine, self.settings.retention_days)
+        await self.retention.start()
         await self.sync_commands()
+        self.engine.scheduler.start()
 
     async def sync_commands(self) -> None:
         """DEV_GUILD_ID: sync to that server at every start (instant). Otherwise sync globally,
@@ -140,6 +152,8 @@ class WorkshopBot(commands.Bot):
             await super().close()
         finally:
             if self.db is not None:
+                if hasattr(self, "engine"):
+                    await self.engine.scheduler.stop()
                 await self.db.close()
                 self.db = None
             if self._lock is not None:

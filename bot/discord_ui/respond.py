@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 import discord
 from discord import app_commands
 
+from bot.discord_ui.outgoing import message_kwargs
 from bot.engine import WorkshopError
+from bot.storage import StorageUnavailable
 
 if TYPE_CHECKING:
     from bot.discord_ui.client import WorkshopBot
@@ -26,7 +28,9 @@ P = ParamSpec("P")
 # this point is deferred ("thinking…") and its result sent as a follow-up.
 DEFER_AFTER = 1.5
 
-GENERIC_ERROR = "Something went wrong on our side; nothing you typed was lost. Please try again."
+GENERIC_ERROR = "Something went wrong on our side, so that was not done. Please try again."
+UNAVAILABLE_ERROR = ("The bot's database cannot save anything right now ({reason}), so that was "
+                     "not done. The bot's operator can see why in its log; try again later.")
 
 # Discord's codes for an interaction that can no longer be answered: already acknowledged
 # (e.g. a copy delivered again after a restart) or expired. Nobody is waiting for a reply.
@@ -57,34 +61,36 @@ async def respond(
     embed: discord.Embed | None = None, embeds: list[discord.Embed] | None = None,
     view: discord.ui.View | None = None, file: discord.File | None = None,
     ephemeral: bool = True,
-) -> None:
-    """Answer the interaction, or follow up if it was already acknowledged (deferred)."""
-    kwargs: dict[str, Any] = {"ephemeral": ephemeral}
-    if content is not None:
-        kwargs["content"] = content
-    if embed is not None:
-        kwargs["embed"] = embed
-    if embeds:
-        kwargs["embeds"] = embeds
+) -> int | None:
+    """Answer the interaction, or follow up if it was already acknowledged (deferred). Goes
+    through :func:`~bot.discord_ui.outgoing.message_kwargs`: within Discord's limits, no
+    pings. Returns the id of the message sent (None when Discord did not say)."""
+    kwargs = message_kwargs(content, embed=embed, embeds=embeds, ephemeral=ephemeral)
     if view is not None:
         kwargs["view"] = view
     if file is not None:
         kwargs["file"] = file
     if interaction.response.is_done():
-        await interaction.followup.send(**kwargs)
-    else:
-        await interaction.response.send_message(**kwargs)
+        sent = await interaction.followup.send(wait=True, **kwargs)
+        return sent.id
+    callback = await interaction.response.send_message(**kwargs)
+    return callback.message_id if callback is not None else None
 
 
 async def in_time(
-    interaction: discord.Interaction, work: Awaitable[T], *, ephemeral: bool = True
+    interaction: discord.Interaction, work: Awaitable[T], *, ephemeral: bool = True,
+    update: bool = False,
 ) -> T:
     """Await ``work``; if it takes longer than :data:`DEFER_AFTER`, acknowledge the interaction
-    with a deferral first so Discord's 3-second deadline is always met."""
+    with a deferral first so Discord's 3-second deadline is always met. ``update``: a button's
+    deferral that will edit the button's own message (no "thinking…" message)."""
     task = asyncio.ensure_future(work)
     done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER)
     if not done and not interaction.response.is_done():
-        await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+        if update:
+            await interaction.response.defer()
+        else:
+            await interaction.response.defer(ephemeral=ephemeral, thinking=True)
     return await task
 
 
@@ -99,6 +105,8 @@ async def report_error(interaction: discord.Interaction, error: BaseException) -
         return
     if isinstance(original, WorkshopError):
         message = original.message
+    elif isinstance(original, StorageUnavailable):
+        message = UNAVAILABLE_ERROR.format(reason=original.reason)
     elif isinstance(error, app_commands.NoPrivateMessage):
         message = NotInServer().message
     elif isinstance(error, app_commands.CommandOnCooldown):
@@ -133,6 +141,15 @@ def guarded(
             await report_error(interaction, exc)
 
     return wrapper
+
+
+def is_facilitator(interaction: discord.Interaction) -> bool:
+    """:func:`ensure_facilitator` as a yes/no (e.g. for autocomplete, which cannot reply)."""
+    try:
+        ensure_facilitator(interaction)
+    except WorkshopError:
+        return False
+    return True
 
 
 def ensure_facilitator(interaction: discord.Interaction) -> int:

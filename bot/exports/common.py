@@ -89,6 +89,7 @@ class ExportResult:
     size: int
     answers: int
     sessions: int
+    workshop: str = ""  # the workshop's stored name (as created, not as typed in a command)
 
 
 # --- spreadsheet formula injection (OWASP "CSV Injection") -----------------------------------

@@ -178,7 +178,7 @@ async def export_to_dir(
              scope.describe(), guild_id, fmt.value, plan.answers, len(plan.sessions), size,
              time.perf_counter() - started)
     return ExportResult(path=target, filename=target.name, size=size, answers=plan.answers,
-                        sessions=len(plan.sessions))
+                        sessions=len(plan.sessions), workshop=plan.workshop)
 
 
 async def find_workshop_guilds(db: Database, name: str) -> dict[int, str]:

@@ -12,9 +12,10 @@ import pytest
 
 from bot.config import Settings
 from bot.discord_ui.client import WorkshopBot
-from bot.discord_ui.runner import make_bot
+from bot.discord_ui.lifecycle import make_bot
 from bot.emulator import Channel, Emulator, Guild, Member, Role, running_bot
 from bot.models import Library
+from bot.scheduler import Clock
 
 
 @dataclass
@@ -32,9 +33,11 @@ class World:
     library: Library
     bot: WorkshopBot | None = None
     people: list[Member] = field(default_factory=list)
+    clock: Clock | None = None  # the bots' clock (a ManualClock moves time in tests)
 
     def new_bot(self) -> WorkshopBot:
-        return make_bot(self.settings, library=self.library, guild_ready_timeout=0.01)
+        return make_bot(self.settings, library=self.library, guild_ready_timeout=0.01,
+                        clock=self.clock)
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[WorkshopBot]:

@@ -15,6 +15,7 @@ import pytest
 
 from bot.discord_ui.client import WorkshopBot
 from bot.models import Library
+from bot.scheduler import ManualClock
 from bot.storage import Database
 from tests.bot.conftest import World, emulating, make_world
 from tests.bot.test_session_flow import answer
@@ -50,12 +51,9 @@ async def closed_days_ago(db: Database, session_id: int, days: float) -> None:
     await db.write(job)
 
 
-def retention_cog(bot: WorkshopBot) -> Any:
-    """The loaded cog (discord.py imports an extension afresh for each bot, so the class is
-    not the one this module could import)."""
-    cog = bot.get_cog("Retention")
-    assert cog is not None and type(cog).__module__ == "bot.discord_ui.cogs.retention"
-    return cog
+async def retention_job(bot: WorkshopBot) -> Any:
+    """The scheduler's retention job, if one is scheduled."""
+    return await bot.engine.scheduler.job("retention", "daily")
 
 
 def retention_messages(w: World, channel) -> list:
@@ -80,10 +78,11 @@ async def test_warned_at_start_then_deleted_a_day_later(bare_world: World) -> No
         await closed_days_ago(bot.engine.db, old, 40)
         await closed_days_ago(bot.engine.db, recent, 3)
 
-    async with w.running() as bot:  # a restart: the task runs at start
-        cog = retention_cog(bot)
-        assert cog.daily.is_running()
-        await asyncio.wait_for(cog.ran.wait(), timeout=10)
+    w.clock = ManualClock(datetime.now(UTC))
+    async with w.running() as bot:  # a restart: the job runs at start
+        retention = bot.retention
+        await asyncio.wait_for(retention.ran.wait(), timeout=10)
+        assert await retention_job(bot) is not None  # and is scheduled again, for tomorrow
         db = bot.engine.db
         (notice,) = retention_messages(w, w.chan)
         assert f"Session {old}" in notice.text and "Old workshop" in notice.text
@@ -101,8 +100,10 @@ async def test_warned_at_start_then_deleted_a_day_later(bare_world: World) -> No
         assert warned[0] is not None
 
         # the next daily run, a day and a minute later, deletes it
-        cog.now = lambda: datetime.now(UTC) + timedelta(days=1, minutes=1)
-        assert await cog.run_once() == 2
+        retention.ran.clear()
+        w.clock.advance(days=1, minutes=1)
+        await asyncio.wait_for(retention.ran.wait(), timeout=10)
+        assert retention.runs == 2
         assert await answers_of(db, old) == 0
         assert await db.session(w.guild.id, old) is None
         assert "Old workshop" not in await db.workshop_names(w.guild.id)
@@ -130,11 +131,9 @@ async def test_nothing_happens_without_retention_days(bare_world: World) -> None
         old = await run_session(w, w.chan, "Old workshop", [w.alice])
         await closed_days_ago(bot.engine.db, old, 400)
     async with w.running() as bot:
-        cog = retention_cog(bot)
-        assert not cog.daily.is_running()  # no task at all
-        cog.now = lambda: datetime.now(UTC) + timedelta(days=1000)
-        assert await cog.run_once() == 0
-        assert cog.runs == 0
+        assert await retention_job(bot) is None  # no job at all
+        assert await bot.retention.run_once(datetime.now(UTC) + timedelta(days=1000)) == 0
+        assert bot.retention.runs == 0
         db = bot.engine.db
         assert await answers_of(db, old) == 1
         row = await db.fetchone("SELECT retention_warned_at FROM sessions WHERE id = ?", (old,))

@@ -12,7 +12,7 @@ import discord
 import pytest
 
 from bot.config import Settings
-from bot.discord_ui.runner import make_bot
+from bot.discord_ui.lifecycle import make_bot
 from bot.models import Library
 from tests.bot.conftest import emulating, make_world
 

@@ -428,7 +428,7 @@ async def test_sigterm_finishes_work_in_flight_and_closes_the_database(tmp_path:
 
 
 async def test_drain_waits_for_interaction_tasks_and_a_second_signal_cuts_it_short() -> None:
-    from bot.discord_ui.runner import drain
+    from bot.discord_ui.lifecycle import drain
 
     release, hurry, running = asyncio.Event(), asyncio.Event(), asyncio.Event()
     finished: list[str] = []

@@ -8,6 +8,7 @@ from discord.ext import commands
 
 from bot.discord_ui.client import WorkshopBot
 from bot.discord_ui.respond import NotFacilitator, guild_id_of, in_time, respond
+from bot.engine import WorkshopError
 
 
 class Admin(commands.Cog):
@@ -30,6 +31,11 @@ class Admin(commands.Cog):
         perms = interaction.permissions
         if not (perms.manage_guild or perms.administrator):
             raise NotFacilitator("Only members with the Manage Server permission can change this.")
+        if role is not None and (role.is_default() or role.id == guild_id):
+            raise WorkshopError(
+                "@everyone cannot be the facilitator role: every member would be able to run "
+                "sessions and export everyone's answers. Choose a role given to facilitators."
+            )
         await in_time(interaction, self.bot.engine.set_facilitator_role(
             guild_id, role.id if role else None
         ))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import discord
@@ -11,9 +12,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord_ui import render
-from bot.discord_ui.cards import card
+from bot.discord_ui.cards import card, remember_card
+from bot.discord_ui.choices import choices
 from bot.discord_ui.client import WorkshopBot
-from bot.discord_ui.respond import ensure_facilitator, in_time, respond
+from bot.discord_ui.respond import ensure_facilitator, in_time, is_facilitator, respond
 from bot.discord_ui.upload import fit_for_upload
 from bot.engine import Engine, NotFound
 from bot.exports import ExportFormat, ExportScope, export_to_dir
@@ -54,7 +56,20 @@ class Facilitation(commands.Cog):
     async def _show_card(
         self, interaction: discord.Interaction, session: SessionRow, note: str
     ) -> None:
-        await respond(interaction, note, ephemeral=False, **card(self.engine, session))
+        message_id = await respond(interaction, note, ephemeral=False,
+                                   **card(self.engine, session))
+        await remember_card(self.engine, session, message_id)
+
+    async def _move(
+        self, interaction: discord.Interaction,
+        move: Callable[[int, int], Awaitable[SessionRow]], note: str,
+    ) -> None:
+        """Run a move of the live prompt (next, back, goto) and post the new card; ``note``
+        may use ``{n}`` for the new prompt's number."""
+        guild_id = ensure_facilitator(interaction)
+        session = await in_time(interaction, move(guild_id, interaction.channel_id),
+                                ephemeral=False)
+        await self._show_card(interaction, session, note.format(n=session.current_prompt))
 
     # --- start ------------------------------------------------------------------------------
 
@@ -97,53 +112,39 @@ class Facilitation(commands.Cog):
     async def _set_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        needle = current.lower()
-        return [
-            app_commands.Choice(name=render.clip(f"{ps.title} ({ps.id})", 100), value=ps.id)
-            for ps in self.bot.library.prompt_sets.values()
-            if needle in ps.id or needle in ps.title.lower()
-        ][:25]
+        return choices(self.bot.library.prompt_sets.values(), current,
+                       name=lambda ps: f"{ps.title} ({ps.id})", value=lambda ps: ps.id,
+                       search=lambda ps: (ps.id, ps.title))
 
     @start.autocomplete("workshop")
     async def _workshop_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        if interaction.guild_id is None:
+        # Workshop names are the server's business: only facilitators see them listed.
+        if interaction.guild_id is None or not is_facilitator(interaction):
             return []
-        names = await self.engine.workshops(interaction.guild_id)
-        needle = current.lower()
-        return [app_commands.Choice(name=render.clip(n, 100), value=n[:100])
-                for n in names if needle in n.lower()][:25]
+        names = await self.engine.workshop_names(interaction.guild_id)
+        return choices(names, current, name=str, value=str)
 
     # --- moving -----------------------------------------------------------------------------
 
     @session.command(name="next", description="Move the group to the next prompt")
     async def next(self, interaction: discord.Interaction) -> None:
-        guild_id = ensure_facilitator(interaction)
-        session = await in_time(interaction, self.engine.next(guild_id, interaction.channel_id),
-                                ephemeral=False)
-        await self._show_card(
-            interaction, session, f"Moving on to prompt {session.current_prompt}."
-        )
+        await self._move(interaction, self.engine.next, "Moving on to prompt {n}.")
 
     @session.command(name="back", description="Go back to the previous prompt")
     async def back(self, interaction: discord.Interaction) -> None:
-        guild_id = ensure_facilitator(interaction)
-        session = await in_time(interaction, self.engine.back(guild_id, interaction.channel_id),
-                                ephemeral=False)
-        await self._show_card(interaction, session, f"Back to prompt {session.current_prompt}.")
+        await self._move(interaction, self.engine.back, "Back to prompt {n}.")
 
     @session.command(name="goto", description="Jump to a prompt by its number")
     @app_commands.describe(number="The prompt number, starting at 1")
     async def goto(
         self, interaction: discord.Interaction, number: app_commands.Range[int, 1, 25]
     ) -> None:
-        guild_id = ensure_facilitator(interaction)
-        session = await in_time(
-            interaction, self.engine.goto(guild_id, interaction.channel_id, number),
-            ephemeral=False,
-        )
-        await self._show_card(interaction, session, f"Prompt {session.current_prompt} is live.")
+        async def to_number(guild_id: int, channel_id: int) -> SessionRow:
+            return await self.engine.goto(guild_id, channel_id, number)
+
+        await self._move(interaction, to_number, "Prompt {n} is live.")
 
     # --- answering on / off ---------------------------------------------------------------
 
@@ -157,10 +158,7 @@ class Facilitation(commands.Cog):
 
     @session.command(name="resume", description="Reopen answering")
     async def resume(self, interaction: discord.Interaction) -> None:
-        guild_id = ensure_facilitator(interaction)
-        session = await in_time(interaction, self.engine.resume(guild_id, interaction.channel_id),
-                                ephemeral=False)
-        await self._show_card(interaction, session, "▶️ Answering is open again.")
+        await self._move(interaction, self.engine.resume, "▶️ Answering is open again.")
 
     @session.command(name="status", description="Answers per prompt, participants, what is live")
     async def status(self, interaction: discord.Interaction) -> None:
@@ -196,8 +194,7 @@ class Facilitation(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         group: str | None = None  # set when exporting one group
         if workshop:
-            export_scope = ExportScope.workshop(workshop)
-            name = workshop
+            export_scope = ExportScope.workshop(await self._workshop_name(guild_id, workshop))
         else:
             session = await self.engine.latest_session(guild_id, interaction.channel_id)
             if session is None:
@@ -206,7 +203,6 @@ class Facilitation(commands.Cog):
                     "here. To export a whole workshop from anywhere, give its name in "
                     "`workshop`."
                 )
-            name = session.workshop
             if scope is not None and scope.value == "workshop":
                 export_scope = ExportScope.workshop(session.workshop)
             else:
@@ -223,13 +219,23 @@ class Facilitation(commands.Cog):
             )
             groups = f"{result.sessions} group{'s' if result.sessions != 1 else ''}"
             what = (f"this group ({render.safe(group)})" if group is not None
-                    else f"workshop **{render.safe(name)}** ({groups})")
+                    else f"workshop **{render.safe(result.workshop)}** ({groups})")
             await respond(
                 interaction,
                 f"Here is the {FORMAT_NAMES[format.value]} export of {what}: {result.answers} "
                 f"answer{'s' if result.answers != 1 else ''}.{note}",
                 file=discord.File(path, filename=filename),
             )
+
+    async def _workshop_name(self, guild_id: int, typed: str) -> str:
+        """The stored name of the workshop a facilitator typed (or chose)."""
+        try:
+            return (await self.engine.workshop(guild_id, typed)).name
+        except NotFound:
+            raise NotFound(
+                f"No workshop called '{render.safe(' '.join(typed.split()), 100)}' in this "
+                "server. Start typing in the `workshop` option to choose one."
+            ) from None
 
     @export.autocomplete("workshop")
     async def _export_workshop_autocomplete(

@@ -2,67 +2,48 @@
 
 Every public method takes the server (guild) id first, so one server can never reach another's
 sessions or answers. Errors a user should read are :class:`WorkshopError` subclasses whose
-message is written for that user.
+message is written for that user. Every change is published on :attr:`Engine.events` once it
+is committed (bot/events.py); the Discord layer subscribes.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from bot import events as ev
+from bot.engine.errors import (
+    AnsweringClosed,
+    InvalidAnswer,
+    InvalidMove,
+    NoLiveSession,
+    NotFound,
+    SessionAlreadyLive,
+    WorkshopError,
+)
+from bot.events import EventBus
 from bot.models import Library, Prompt, PromptSet
+from bot.rules import Refusal, answerable, clean_name
+from bot.scheduler import Clock, Scheduler
 from bot.storage import (
     AnswerRow,
-    Database,
     SaveOutcome,
     SessionRow,
     SessionStatus,
+    Storage,
+    WorkshopPhase,
+    WorkshopRow,
 )
 
 log = logging.getLogger(__name__)
 
 Pace = Literal["facilitator", "self"]
 MAX_WORKSHOP_NAME = 100
-
-
-class WorkshopError(Exception):
-    """An error whose message is meant for the person who caused it."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-class NotFound(WorkshopError):
-    pass
-
-
-class NoLiveSession(NotFound):
-    pass
-
-
-class SessionAlreadyLive(WorkshopError):
-    pass
-
-
-class InvalidMove(WorkshopError):
-    pass
-
-
-class AnsweringClosed(WorkshopError):
-    """The answer was not saved: the session is paused, closed, or has moved on."""
-
-    def __init__(self, message: str, reason: SaveOutcome) -> None:
-        super().__init__(message)
-        self.reason = reason
-
-
-class InvalidAnswer(WorkshopError):
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("Your answer was not saved: " + "; ".join(problems) + ".")
-        self.problems = problems
+# a prompt-set id as the YAML allows it (anything else is not echoed back to people)
+ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,49}\Z")
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,11 +69,16 @@ class Status:
 
 
 class Engine:
-    """Runs sessions on top of a :class:`Database` and the loaded content :class:`Library`."""
+    """Runs sessions on top of a :class:`~bot.storage.Storage` and the loaded content
+    :class:`Library`; publishes what happened on :attr:`events`; owns the :attr:`scheduler`
+    (started by whoever runs the bot)."""
 
-    def __init__(self, db: Database, library: Library) -> None:
+    def __init__(self, db: Storage, library: Library, *, events: EventBus | None = None,
+                 clock: Clock | None = None) -> None:
         self.db = db
         self.library = library
+        self.events = events or EventBus()
+        self.scheduler = Scheduler(db, clock)
         # In-memory mirror of what is live, so the Discord layer can open a form (pre-filled)
         # without touching the database. The engine is the only writer, so it stays exact.
         self._live: dict[int, SessionRow] = {}  # open or paused sessions by id
@@ -100,10 +86,15 @@ class Engine:
         self._answers: dict[tuple[int, str, int], dict[str, str]] = {}  # of live sessions
         self._roles: dict[int, int | None] = {}
 
+    @property
+    def clock(self) -> Clock:
+        return self.scheduler.clock
+
     @classmethod
-    async def create(cls, db: Database, library: Library) -> Engine:
+    async def create(cls, db: Storage, library: Library, *, events: EventBus | None = None,
+                     clock: Clock | None = None) -> Engine:
         """The way to make an engine: it starts from what the database holds."""
-        engine = cls(db, library)
+        engine = cls(db, library, events=events, clock=clock)
         await engine.load()
         return engine
 
@@ -148,8 +139,8 @@ class Engine:
             return self.library.prompt_sets[set_id]
         except KeyError:
             known = ", ".join(sorted(self.library.prompt_sets)) or "none"
-            raise NotFound(f"There is no prompt set called '{set_id}'. Known sets: {known}.") \
-                from None
+            shown = f"called '{set_id}'" if ID_PATTERN.match(set_id) else "of that name"
+            raise NotFound(f"There is no prompt set {shown}. Known sets: {known}.") from None
 
     def live_prompt(self, session: SessionRow) -> Prompt:
         pset = self.prompt_set(session.prompt_set)
@@ -166,6 +157,24 @@ class Engine:
         if prompt is None:
             raise NotFound(f"Prompt '{prompt_id}' is not part of this session's prompt set.")
         return prompt
+
+    def refusal(self, session: SessionRow, prompt: Prompt) -> Refusal | None:
+        """Why ``prompt`` of ``session`` cannot be answered now (None: it can). The same rule
+        storage enforces when saving (:func:`bot.rules.answerable`)."""
+        return answerable(session.status.value, session.pace, session.current_prompt,
+                          prompt.number)
+
+    def check_answerable(self, session: SessionRow, prompt: Prompt) -> None:
+        """Raise :class:`AnsweringClosed` when ``prompt`` cannot be answered now."""
+        refusal = self.refusal(session, prompt)
+        if refusal is not None:
+            raise AnsweringClosed(refusal, prompt_number=prompt.number,
+                                  current_prompt=session.current_prompt)
+
+    def answerable_prompts(self, session: SessionRow) -> list[Prompt]:
+        """The prompts of ``session`` that take answers now."""
+        return [p for p in self.prompt_set(session.prompt_set).prompts
+                if self.refusal(session, p) is None]
 
     async def live_session(self, guild_id: int, channel_id: int) -> SessionRow:
         session = self.peek_live(guild_id, channel_id)
@@ -191,9 +200,10 @@ class Engine:
         started_by: int, anonymous: bool = False, pace: Pace = "facilitator",
     ) -> SessionRow:
         pset = self.prompt_set(set_id)
-        workshop = " ".join(workshop.split())
+        workshop = clean_name(workshop)
         if not workshop:
-            raise WorkshopError("Give the workshop a name, e.g. `Leeds seminar 2026`.")
+            raise WorkshopError("Give the workshop a name with something visible in it, e.g. "
+                                "`Leeds seminar 2026`.")
         if len(workshop) > MAX_WORKSHOP_NAME:
             raise WorkshopError(
                 f"The workshop name is {len(workshop)} characters; the limit is "
@@ -201,6 +211,7 @@ class Engine:
             )
         if pace not in ("facilitator", "self"):
             raise WorkshopError("Pace must be 'facilitator' or 'self'.")
+        group_name = clean_name(group_name)[:MAX_WORKSHOP_NAME] or f"channel {channel_id}"
         session = await self.db.create_session(
             guild_id=guild_id, workshop=workshop, channel_id=channel_id, group_name=group_name,
             prompt_set=pset.id, prompt_count=len(pset.prompts), anonymous=anonymous, pace=pace,
@@ -212,7 +223,9 @@ class Engine:
                 "before starting another."
             )
         log.info("session %d started in guild %d (set %s)", session.id, guild_id, pset.id)
-        return self._remember(session)
+        self._remember(session)
+        await self.events.publish(ev.SessionStarted(session))
+        return session
 
     async def goto(self, guild_id: int, channel_id: int, number: int) -> SessionRow:
         session = await self.live_session(guild_id, channel_id)
@@ -265,7 +278,14 @@ class Engine:
         )
         if updated is None:
             raise NotFound("That session no longer exists in this server.")
-        return self._remember(updated)
+        self._remember(updated)
+        if current_prompt is not None and current_prompt != session.current_prompt:
+            await self.events.publish(ev.PromptMoved(updated, session.current_prompt))
+        if status is not None and status is not session.status:
+            event = {SessionStatus.PAUSED: ev.SessionPaused, SessionStatus.OPEN: ev.SessionResumed,
+                     SessionStatus.CLOSED: ev.SessionClosed}[status]
+            await self.events.publish(event(updated))
+        return updated
 
     async def status(self, guild_id: int, channel_id: int) -> Status:
         return await self._status(await self.live_session(guild_id, channel_id))
@@ -288,14 +308,42 @@ class Engine:
     async def sessions(self, guild_id: int, workshop: str | None = None) -> list[SessionRow]:
         return await self.db.sessions(guild_id, workshop)
 
-    async def workshops(self, guild_id: int) -> list[str]:
+    # workshops ---------------------------------------------------------------------------------
+
+    async def workshop_names(self, guild_id: int) -> list[str]:
         return await self.db.workshop_names(guild_id)
+
+    async def workshops(self, guild_id: int) -> list[WorkshopRow]:
+        return await self.db.workshops(guild_id)
+
+    async def workshop(self, guild_id: int, name: str) -> WorkshopRow:
+        """The workshop called ``name`` in this server (case-insensitive; the name is cleaned
+        as when it was created)."""
+        found = await self.db.workshop(guild_id, clean_name(name))
+        if found is None:
+            raise NotFound("There is no workshop of that name in this server. Start typing in "
+                           "the `workshop` option to choose one.")
+        return found
+
+    async def update_workshop(
+        self, workshop: WorkshopRow, *, phase: WorkshopPhase | None = None,
+        settings: dict[str, object] | None = None,
+    ) -> WorkshopRow:
+        updated = await self.db.update_workshop(workshop.guild_id, workshop.id, phase=phase,
+                                                settings=settings)
+        if updated is None:
+            raise NotFound("That workshop no longer exists in this server.")
+        await self.events.publish(ev.WorkshopChanged(updated))
+        return updated
 
     # participants ------------------------------------------------------------------------------
 
-    def validate_answer(self, prompt: Prompt, values: Mapping[str, str]) -> dict[str, str]:
+    def validate_answer(self, prompt: Prompt, values: Mapping[str, str],
+                        previous: Mapping[str, str] | None = None) -> dict[str, str]:
         """Check required fields and lengths; returns the values to store, exactly as given
-        (only fields of the prompt, empty optional fields stored as empty strings)."""
+        (only fields of the prompt, empty optional fields stored as empty strings). A value
+        over a field's limit is accepted when it is the stored value unchanged (the limit
+        was lowered after it was written: it is not the person's to shorten now)."""
         problems: list[str] = []
         known = {f.id for f in prompt.fields}
         for key in values:
@@ -310,7 +358,7 @@ class Engine:
             length = len(value)
             if f.required and not value.strip():
                 problems.append(f"'{f.label}' is required")
-            elif length > f.max_length:
+            elif length > f.max_length and not (previous and previous.get(f.id) == value):
                 problems.append(
                     f"'{f.label}' is {length} characters; the limit is {f.max_length}"
                 )
@@ -330,7 +378,8 @@ class Engine:
         """Save (or edit) a person's answer. Returns once it is committed to disk."""
         session = await self.session(guild_id, session_id)
         prompt = self.prompt(session, prompt_id)
-        clean = self.validate_answer(prompt, values)
+        clean = self.validate_answer(prompt, values,
+                                     self._answers.get((session_id, prompt.id, user_id)))
         result = await self.db.save_answer(
             guild_id=guild_id, session_id=session_id, prompt_id=prompt.id,
             prompt_number=prompt.number, user_id=user_id, display_name=display_name,
@@ -339,24 +388,17 @@ class Engine:
         outcome = result.outcome
         if outcome is SaveOutcome.NO_SESSION:
             raise NotFound("That session no longer exists in this server.")
-        if outcome is SaveOutcome.CLOSED:
-            raise AnsweringClosed(
-                "This session is closed, so answers can no longer be changed.", outcome
-            )
-        if outcome is SaveOutcome.PAUSED:
-            raise AnsweringClosed(
-                "Answering is paused by the facilitator. Keep your text and submit again once "
-                "the session resumes.", outcome,
-            )
-        if outcome is SaveOutcome.MOVED_ON:
-            raise AnsweringClosed(
-                f"The group has moved on from prompt {prompt.number} to prompt "
-                f"{result.current_prompt}; answers to prompt {prompt.number} are closed.",
-                outcome,
-            )
+        refusal = outcome.refusal
+        if refusal is not None:
+            raise AnsweringClosed(refusal, prompt_number=prompt.number,
+                                  current_prompt=result.current_prompt or prompt.number)
         assert result.answer is not None
         if session_id in self._live:
             self._answers[(session_id, prompt.id, user_id)] = result.answer.fields
+        if outcome is not SaveOutcome.REPLAYED:
+            await self.events.publish(ev.AnswerSaved(
+                session, result.answer, created=outcome is SaveOutcome.CREATED
+            ))
         return Submission(
             answer=result.answer,
             created=outcome is SaveOutcome.CREATED,
@@ -374,6 +416,7 @@ class Engine:
                     and self._live[k[0]].guild_id == guild_id]:
             del self._answers[key]
         log.info("erased %d answers of one participant in guild %d", count, guild_id)
+        await self.events.publish(ev.AnswersErased(guild_id, user_id, count))
         return count
 
     # settings ----------------------------------------------------------------------------------

@@ -1,0 +1,109 @@
+"""The answer form: building it for a prompt (pre-filled with an earlier answer or a draft that
+could not be saved) and reading what was submitted."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+import discord
+
+from bot.discord_ui import ids, render
+from bot.models import MAX_ANSWER_LENGTH, Prompt
+from bot.storage import SessionRow
+
+MODAL_TITLE = 45
+
+
+def answer_modal(
+    session: SessionRow, prompt: Prompt, previous: dict[str, str] | None
+) -> discord.ui.Modal:
+    """The form for one prompt: one text input per field, pre-filled with ``previous``.
+
+    A pre-filled value longer than the field's limit (the limit was lowered after it was
+    written) is given whole, with the box's limit raised to hold it: the person's text is never
+    cut behind their back, and the engine accepts it back unchanged.
+    It is stopped before sending, so discord.py keeps no copy: the submission is handled from
+    its custom id (bot/discord_ui/submissions.py), which also works after a restart."""
+    modal = discord.ui.Modal(
+        title=render.clip(f"{prompt.number}. {prompt.title}", MODAL_TITLE),
+        custom_id=ids.SUBMIT.make(sid=session.id, pid=prompt.id),
+        timeout=None,
+    )
+    for f in prompt.fields:
+        value = (previous or {}).get(f.id) or ""
+        modal.add_item(discord.ui.TextInput(
+            label=f.label,
+            custom_id=f.id,
+            style=discord.TextStyle.paragraph if f.style == "paragraph"
+            else discord.TextStyle.short,
+            required=f.required,
+            max_length=min(MAX_ANSWER_LENGTH, max(f.max_length, len(value))),
+            min_length=f.min_length or None,
+            placeholder=f.placeholder,
+            default=value[:MAX_ANSWER_LENGTH] or None,
+        ))
+    modal.stop()
+    return modal
+
+
+def submitted_values(data: dict[str, Any]) -> dict[str, str]:
+    """Field values of a modal submission: action rows (type 1) or labels (type 18) holding
+    text inputs (type 4)."""
+    values: dict[str, str] = {}
+
+    def walk(components: list[dict[str, Any]]) -> None:
+        for c in components:
+            if c.get("type") == 4 and "custom_id" in c:
+                values[c["custom_id"]] = c.get("value") or ""
+            if "components" in c:
+                walk(c["components"])
+            if "component" in c:
+                walk([c["component"]])
+
+    walk(data.get("components", []))
+    return values
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    user_id: int
+    session_id: int
+    prompt_id: str
+    values: dict[str, str]
+    kept_at: float
+
+
+class Drafts:
+    """What people typed in forms that could not be saved (the database was unavailable), kept
+    in memory for a while so a **Try again** button can reopen the form with exactly that text,
+    without reading the database. Bounded; the reply that offers the button also shows the
+    text, so nothing depends on this surviving a restart."""
+
+    def __init__(self, limit: int = 2000, keep_for: float = 6 * 3600) -> None:
+        self._drafts: OrderedDict[str, Draft] = OrderedDict()
+        self.limit = limit
+        self.keep_for = keep_for
+
+    def keep(self, user_id: int, session_id: int, prompt_id: str, values: dict[str, str]) -> str:
+        token = secrets.token_hex(6)
+        self._drafts[token] = Draft(user_id, session_id, prompt_id, dict(values),
+                                    time.monotonic())
+        while len(self._drafts) > self.limit:
+            self._drafts.popitem(last=False)
+        return token
+
+    def get(self, token: str, user_id: int) -> Draft | None:
+        draft = self._drafts.get(token)
+        if draft is None or draft.user_id != user_id:
+            return None
+        if time.monotonic() - draft.kept_at > self.keep_for:
+            del self._drafts[token]
+            return None
+        return draft
+
+    def drop(self, token: str) -> None:
+        self._drafts.pop(token, None)
