@@ -36,7 +36,8 @@ class Clock(Protocol):
     def now(self) -> datetime: ...
 
     async def sleep_until(self, moment: datetime, wake: asyncio.Event) -> None:
-        """Return at ``moment`` or as soon as ``wake`` is set, whichever comes first."""
+        """Return at ``moment`` or as soon as ``wake`` is set, whichever comes first (or
+        earlier: callers look at the time again)."""
 
 
 class SystemClock:
@@ -70,14 +71,17 @@ class ManualClock:
         return self._now
 
     async def sleep_until(self, moment: datetime, wake: asyncio.Event) -> None:
-        while self._now < moment and not wake.is_set():
-            self._moved.clear()
-            waits = {asyncio.ensure_future(self._moved.wait()), asyncio.ensure_future(wake.wait())}
-            try:
-                await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                for w in waits:
-                    w.cancel()
+        """Return when the clock moves (whether or not ``moment`` is reached: the caller looks
+        again) or ``wake`` is set."""
+        if self._now >= moment or wake.is_set():
+            return
+        self._moved.clear()
+        waits = {asyncio.ensure_future(self._moved.wait()), asyncio.ensure_future(wake.wait())}
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for w in waits:
+                w.cancel()
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +108,8 @@ class Scheduler:
         self._task: asyncio.Task[None] | None = None
         self.ran = 0  # jobs run (for tests and logs)
         self.idle = asyncio.Event()  # set whenever the loop has nothing due and sleeps
+        self._checked_at: datetime | None = None  # the clock time of the last look
+        self._went_idle = asyncio.Event()
 
     def register(self, kind: str, handler: Handler) -> None:
         self._handlers[kind] = handler
@@ -135,6 +141,14 @@ class Scheduler:
                 await self._task
             self._task = None
 
+    async def settled(self) -> None:
+        """Wait until every job due at the clock's current time has run and the loop sleeps
+        (for tests that move a :class:`ManualClock`)."""
+        while not (self.idle.is_set() and self._checked_at is not None
+                   and self._checked_at >= self.clock.now()):
+            self._went_idle.clear()
+            await self._went_idle.wait()
+
     def _poke(self) -> None:
         self.idle.clear()
         self._wake.set()
@@ -149,7 +163,11 @@ class Scheduler:
             if due:
                 continue
             nxt = await self.db.next_due()
+            if self._wake.is_set():  # something was scheduled meanwhile: look again
+                continue
+            self._checked_at = now
             self.idle.set()
+            self._went_idle.set()
             if nxt is None:
                 await self._wake.wait()
             else:
