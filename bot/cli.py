@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.config import Settings, SettingsError
+from bot.log import setup_logging
 from bot.models import Library
 
 log = logging.getLogger("workshop_bot")
@@ -62,16 +63,26 @@ def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     if not settings.discord_token:
         print(NO_TOKEN_HELP, file=sys.stderr)
         return 2
-    library = _load_or_report(settings)
-    if library is None:
-        return 1
     import asyncio
 
     from bot.discord_ui.lifecycle import serve
-    from bot.storage import StorageError
+    from bot.storage import StorageError, StorageNotWritable, check_writable
 
     try:
+        check_writable(settings.database_path)  # before anything else, Discord included
+    except StorageNotWritable as exc:
+        print(f"workshop-bot: cannot start: {exc} (DATABASE_PATH={settings.database_path})",
+              file=sys.stderr)
+        return 2
+    library = _load_or_report(settings)
+    if library is None:
+        return 1
+    try:
         return asyncio.run(serve(settings, library))
+    except StorageNotWritable as exc:
+        print(f"workshop-bot: cannot start: {exc} (DATABASE_PATH={settings.database_path})",
+              file=sys.stderr)
+        return 2
     except StorageError as exc:
         print(f"workshop-bot: {exc}", file=sys.stderr)
         return 1
@@ -258,6 +269,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The command line. Everything it prints (and logs) goes through
+    :class:`~bot.terminal.SafeStream`: names from the database never reach the terminal as
+    control characters."""
+    from bot.terminal import SafeStream
+
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = SafeStream(sys.stdout), SafeStream(sys.stderr)
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout, sys.stderr = streams
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -265,10 +290,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"workshop-bot: configuration error: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.log_level,
-        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
-    )
+    setup_logging(settings.log_level)
     return int(args.func(args, settings) or 0)
 
 

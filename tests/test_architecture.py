@@ -67,7 +67,7 @@ def test_no_import_loop_in_bot() -> None:
         stack.append(node)
         for dep in sorted(graph[node]):
             if state.get(dep) == 1:
-                loop = stack[stack.index(dep):] + [dep]
+                loop = [*stack[stack.index(dep):], dep]
                 pytest.fail("import loop: " + " -> ".join(loop))
             if dep not in state:
                 visit(dep)

@@ -3,6 +3,7 @@ posted card is remembered (so it can be edited later by channel and message id).
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import discord
@@ -11,7 +12,9 @@ from bot.discord_ui import render
 from bot.discord_ui.items import AnswerButton, ExamplesButton, frozen_view
 from bot.engine import Engine
 from bot.models import Prompt
-from bot.storage import SessionRow
+from bot.storage import SessionRow, StorageError
+
+log = logging.getLogger(__name__)
 
 CARD = "card"  # the kind of a card in the bot's message register
 
@@ -34,10 +37,15 @@ def card(engine: Engine, session: SessionRow, prompt: Prompt | None = None) -> d
 
 
 async def remember_card(engine: Engine, session: SessionRow, message_id: int | None) -> None:
-    """Record the session's live card (one per session: the newest)."""
-    if message_id is not None:
+    """Record the session's live card (one per session: the newest). The card is posted
+    already: if the database cannot take the note, the card just will not be edited later."""
+    if message_id is None:
+        return
+    try:
         await engine.db.remember_message(
             guild_id=session.guild_id, kind=CARD, channel_id=session.channel_id,
             message_id=message_id, session_id=session.id, workshop_id=session.workshop_id,
             replace=True,
         )
+    except StorageError as exc:
+        log.warning("could not note the card of session %s: %s", session.id, exc)
