@@ -105,7 +105,8 @@ def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     if args.out.exists() and not args.out.is_dir():
         print(f"workshop-bot demo: {args.out} is a file; --out needs a folder", file=sys.stderr)
         return 1
-    if "LOG_LEVEL" not in os.environ:  # the transcript is the output; keep the log to problems
+    if not os.environ.get("LOG_LEVEL", "").strip():
+        # the transcript is the output: log only problems, unless a level was asked for
         logging.getLogger().setLevel(logging.WARNING)
     if _load_or_report(settings) is None:
         return 1

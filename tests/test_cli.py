@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+import re
+import shutil
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,14 +18,16 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
-def here(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    """An empty working directory (no .env) and none of the bot's settings set."""
-    for name in ("EXTRA_CONTENT_DIRS", "EXTRA_PROMPT_DIRS", "LOG_LEVEL", "SHARD_COUNT",
-                 "RETENTION_DAYS", "DEV_GUILD_ID", "DISCORD_TOKEN", "DATABASE_PATH",
-                 "DISCORD_API_BASE", "DISCORD_GATEWAY_URL"):
-        monkeypatch.delenv(name, raising=False)
+def here(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
+    """An empty working directory (no .env) and none of the bot's settings set; what a .env
+    sets and the log level the demo sets are undone afterwards."""
+    for name in re.findall(r"(?m)^#?([A-Z_]+)=", (ROOT / ".env.example").read_text("utf-8")):
+        monkeypatch.setenv(name, "")  # so that teardown removes it, even if a .env set it
+        monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
-    return tmp_path
+    level = logging.getLogger().level
+    yield tmp_path
+    logging.getLogger().setLevel(level)
 
 
 def test_version_is_the_packages(here: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -78,3 +84,13 @@ def test_a_folder_that_cannot_be_made_is_one_line(
     err = capsys.readouterr().err
     assert err.startswith("workshop-bot: [Errno 20] Not a directory") and "notes.txt" in err
     assert len(err.splitlines()) == 1
+
+
+def test_the_demo_with_a_dotenv_from_the_example_logs_only_problems(
+    here: Path, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shutil.copy(ROOT / ".env.example", here / ".env")
+    logging.getLogger().setLevel(logging.INFO)  # what main's basicConfig does outside pytest
+    assert main(["demo", "--out", "exports"]) == 0
+    assert [r.getMessage() for r in caplog.records if r.levelno < logging.WARNING] == []
+    assert "Exports written to exports/" in capsys.readouterr().out
