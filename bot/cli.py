@@ -7,12 +7,24 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import Settings, SettingsError
 from bot.log import setup_logging
 from bot.models import Library
 
+if TYPE_CHECKING:
+    from bot.content import ContentError
+
 log = logging.getLogger("workshop_bot")
+
+
+def _report_content_problems(exc: ContentError) -> None:
+    """One line per problem (file, line, key path, what is wrong), then the count."""
+    files = len({p.file for p in exc.problems})
+    print(exc.report(), file=sys.stderr)
+    print(f"{len(exc.problems)} problem{'s' if len(exc.problems) != 1 else ''} in "
+          f"{files} file{'s' if files != 1 else ''}.", file=sys.stderr)
 
 
 def _cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
@@ -23,10 +35,7 @@ def _cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
     try:
         library = load_library(content_dirs, prompt_dirs)
     except ContentError as exc:
-        files = len({p.file for p in exc.problems})
-        print(exc.report(), file=sys.stderr)
-        print(f"{len(exc.problems)} problem{'s' if len(exc.problems) != 1 else ''} in "
-              f"{files} file{'s' if files != 1 else ''}.", file=sys.stderr)
+        _report_content_problems(exc)
         return 1
     print(
         f"OK: {len(library.examples)} examples, {len(library.glossary)} glossary entries, "
@@ -40,22 +49,23 @@ NO_TOKEN_HELP = """\
 No DISCORD_TOKEN is set, so the bot cannot connect to Discord.
 
 To get a token: https://discord.com/developers/applications -> New Application -> Bot ->
-Reset Token; put it in a .env file beside this project as DISCORD_TOKEN=... (see
-.env.example and the README's "Running it in your server").
+Reset Token; put it in a .env file in the folder you start workshop-bot from, as
+DISCORD_TOKEN=... (see .env.example and the README's "Running it in your server").
 
 Without a token you can still try everything offline: `workshop-bot demo` plays a scripted
 workshop against a local Discord emulator."""
 
 
 def _load_or_report(settings: Settings) -> Library | None:
+    """The content and prompt sets, or None after reporting their problems as validate does."""
     from bot.content import ContentError, load_library
 
     try:
         return load_library(settings.content_dirs, settings.prompt_dirs)
     except ContentError as exc:
-        print("The content or prompt files have problems; fix them and start again:",
+        _report_content_problems(exc)
+        print("Fix them and start again (`workshop-bot validate` checks the files).",
               file=sys.stderr)
-        print(exc.report(), file=sys.stderr)
         return None
 
 
@@ -103,8 +113,14 @@ def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 
     from bot.demo import run_demo
 
-    if "LOG_LEVEL" not in os.environ:  # the transcript is the output; keep the log to problems
+    if args.out.exists() and not args.out.is_dir():
+        print(f"workshop-bot demo: {args.out} is a file; --out needs a folder", file=sys.stderr)
+        return 1
+    if not os.environ.get("LOG_LEVEL", "").strip():
+        # the transcript is the output: log only problems, unless a level was asked for
         logging.getLogger().setLevel(logging.WARNING)
+    if _load_or_report(settings) is None:
+        return 1
 
     return asyncio.run(run_demo(settings, out_dir=args.out))
 
@@ -220,11 +236,22 @@ def _cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         return 1
 
 
+def _version() -> str:
+    """The installed package's version (pyproject.toml is its only source)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("workshop-bot")
+    except PackageNotFoundError:  # imported from a source tree that was never installed
+        return "(not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="workshop-bot",
         description="Run structured discussion workshops in Discord.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     parser.set_defaults(func=_cmd_default)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -291,7 +318,14 @@ def _main(argv: Sequence[str] | None) -> int:
         print(f"workshop-bot: configuration error: {exc}", file=sys.stderr)
         return 2
     setup_logging(settings.log_level)
-    return int(args.func(args, settings) or 0)
+    try:
+        return int(args.func(args, settings) or 0)
+    except OSError as exc:  # a folder that cannot be written, a full disk, no network...
+        print(f"workshop-bot: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:  # Ctrl-C (`run` handles it itself and stops cleanly)
+        print("workshop-bot: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":  # pragma: no cover

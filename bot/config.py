@@ -7,9 +7,28 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-BUNDLED_CONTENT_DIR = REPO_ROOT / "content"
-BUNDLED_PROMPTS_DIR = REPO_ROOT / "prompts"
+
+def _bundled_root() -> Path:
+    """The folder holding the bundled ``content/`` and ``prompts/`` folders.
+
+    An installed wheel or sdist carries them inside the package, as ``bot/_bundled/`` (setup.py
+    maps the repository's top-level folders there at build time), so they are found whatever the
+    working directory. A checkout (an editable install, or the tests run from source) has no
+    ``bot/_bundled``: there they are the repository's own folders, so edits show at once.
+    The package folder is this module's own (importlib.resources.files("bot") would follow
+    whatever is imported as ``bot`` first, e.g. the tests' ``tests/bot`` package).
+    """
+    package = Path(__file__).resolve().parent
+    installed = package / "_bundled"
+    return installed if installed.is_dir() else package.parent
+
+
+BUNDLED_ROOT = _bundled_root()
+BUNDLED_CONTENT_DIR = BUNDLED_ROOT / "content"
+BUNDLED_PROMPTS_DIR = BUNDLED_ROOT / "prompts"
+# Messages name bundled files relative to BUNDLED_ROOT ("prompts/key-questions.yaml"), installed
+# or not; bot/content.py imports it by this older name.
+REPO_ROOT = BUNDLED_ROOT
 
 DEFAULT_PRIVACY_NOTICE = (
     "This bot stores your Discord user id, the display name you had when you answered, and "
@@ -60,7 +79,8 @@ class Settings:
             if dotenv:
                 from dotenv import load_dotenv
 
-                load_dotenv(override=False)
+                # ./.env, the working directory's: never a .env found near the installed code
+                load_dotenv(Path.cwd() / ".env", override=False)
             env = os.environ
         shards_raw = env.get("SHARD_COUNT", "").strip().lower()
         shard_count: int | str | None

@@ -1,4 +1,5 @@
-"""Project hygiene: ruff is clean, and CI runs exactly the README's test command."""
+"""Project hygiene: ruff is clean, CI runs exactly the README's test command, the README's
+commands and files are there."""
 
 from __future__ import annotations
 
@@ -21,8 +22,17 @@ def _readme_commands() -> list[str]:
 
 def test_readme_opens_with_exactly_two_commands() -> None:
     run, test = _readme_commands()
-    assert run.endswith("workshop-bot") and "pip install" in run
+    # the first installs as users do (not editable: tests/test_packaging.py proves that works)
+    assert run.endswith(".venv/bin/workshop-bot") and "pip install -q . " in run
+    assert " -e " not in run
     assert "pytest" in test and "'.[test]'" in test
+
+
+def test_readme_routes_name_files_that_exist() -> None:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Running it in your server", 1)[1].split("\n## ", 1)[0]
+    for name in ("deploy/workshop-bot.service", "compose.yaml", "Dockerfile", ".env.example"):
+        assert name in section and (ROOT / name).is_file(), name
 
 
 def test_ci_runs_the_readme_test_command() -> None:
