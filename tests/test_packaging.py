@@ -29,7 +29,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.discord_ui.runner import STOP_BUDGET
+from bot.discord_ui.lifecycle import STOP_BUDGET
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_YAML = sorted(p.relative_to(ROOT).as_posix()
@@ -131,6 +131,9 @@ def test_the_wheel_carries_every_bundled_yaml_and_every_module(dists: Dists) -> 
     modules = [p.relative_to(ROOT).as_posix() for p in (ROOT / "bot").rglob("*.py")
                if "__pycache__" not in p.parts]
     assert [m for m in modules if m not in names] == []
+    migrations = [p.relative_to(ROOT).as_posix()
+                  for p in (ROOT / "bot" / "storage" / "migrations").glob("*.sql")]
+    assert len(migrations) >= 8 and [m for m in migrations if m not in names] == []
     # the data lives inside the package only: no top-level content/, prompts/ or tests/
     assert {n.split("/", 1)[0] for n in names} == {"bot", dists.wheel.name.split("-py3")[0]
                                                      + ".dist-info"}
