@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 FieldStyle = Literal["short", "paragraph"]
+AnswerMode = Literal["individual", "group"]
+ANSWER_MODES: tuple[AnswerMode, ...] = ("individual", "group")
 
 # Discord's own limits that the content format must respect.
 MAX_FIELDS = 5
@@ -105,6 +107,7 @@ class PromptSet:
     description: str
     prompts: tuple[Prompt, ...]
     source_file: str = ""
+    answers: AnswerMode = "individual"  # default answer mode for sessions of this set
 
     def prompt_by_id(self, prompt_id: str) -> Prompt | None:
         return next((p for p in self.prompts if p.id == prompt_id), None)

@@ -8,7 +8,7 @@ from typing import Any
 
 import discord
 
-from bot.discord_ui import render
+from bot.discord_ui import outgoing, render
 from bot.discord_ui.items import AnswerButton, ExamplesButton, frozen_view
 from bot.engine import Engine
 from bot.models import Prompt
@@ -30,10 +30,15 @@ def card(engine: Engine, session: SessionRow, prompt: Prompt | None = None) -> d
     """Keyword arguments for sending the card of ``prompt`` (default: the live one)."""
     prompt = prompt or engine.live_prompt(session)
     pset = engine.prompt_set(session.prompt_set)
-    return {
-        "embed": render.prompt_card(engine.library, pset, prompt, session),
-        "view": card_view(session, prompt),
-    }
+    embed = render.prompt_card(engine.library, pset, prompt, session)
+    if session.group_mode:
+        embed.insert_field_at(
+            max(0, len(embed.fields) - 1), name="One answer for the group",
+            value="Agree your answer together: anyone in the group can press **Answer** to "
+                  "write or edit it, and the form opens on the latest version.",
+            inline=False,
+        )
+    return {"embed": embed, "view": card_view(session, prompt)}
 
 
 async def remember_card(engine: Engine, session: SessionRow, message_id: int | None) -> None:
@@ -49,3 +54,11 @@ async def remember_card(engine: Engine, session: SessionRow, message_id: int | N
         )
     except StorageError as exc:
         log.warning("could not note the card of session %s: %s", session.id, exc)
+
+
+async def post_card(bot: discord.Client, engine: Engine, session: SessionRow, note: str) -> None:
+    """Post the live card in the session's own channel or thread (not as a reply), and
+    remember it."""
+    channel = bot.get_partial_messageable(session.channel_id)
+    message = await outgoing.send(channel, note, **card(engine, session))
+    await remember_card(engine, session, message.id)

@@ -5,12 +5,23 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
+import discord
 from discord import app_commands
 
 from bot.discord_ui.render import clip
+from bot.discord_ui.respond import is_facilitator, workshop_bot
 
 T = TypeVar("T")
 MAX_CHOICES = 25
+
+ANSWER_CHOICES = [
+    app_commands.Choice(name="each person answers", value="individual"),
+    app_commands.Choice(name="one agreed answer per group", value="group"),
+]
+PACE_CHOICES = [
+    app_commands.Choice(name="facilitator-paced (you move the group on)", value="facilitator"),
+    app_commands.Choice(name="self-paced (any prompt, any order)", value="self"),
+]
 
 
 def choices(
@@ -29,3 +40,12 @@ def choices(
         if len(out) == MAX_CHOICES:
             break
     return out
+
+
+async def workshop_choices(interaction: discord.Interaction, current: str
+                           ) -> list[app_commands.Choice[str]]:
+    """The server's workshop names, for facilitators only (names are the server's business)."""
+    if interaction.guild_id is None or not is_facilitator(interaction):
+        return []
+    names = await workshop_bot(interaction).engine.workshop_names(interaction.guild_id)
+    return choices(names, current, name=str, value=str)

@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 COGS = (
     "bot.discord_ui.cogs.facilitation",
+    "bot.discord_ui.cogs.workshop",
     "bot.discord_ui.cogs.answering",
     "bot.discord_ui.cogs.examples",
     "bot.discord_ui.cogs.admin",

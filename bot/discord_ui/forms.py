@@ -19,20 +19,25 @@ MODAL_TITLE = 45
 
 
 def answer_modal(
-    session: SessionRow, prompt: Prompt, previous: dict[str, str] | None
+    session: SessionRow, prompt: Prompt, previous: dict[str, str] | None, base_version: int = 0,
 ) -> discord.ui.Modal:
-    """The form for one prompt: one text input per field, pre-filled with ``previous``.
+    """The form for one prompt: one text input per field, pre-filled with ``previous``. In
+    group mode it is the group's answer, and the form carries the version it was opened on
+    (``base_version``), so a save on top of someone else's newer version is refused.
 
     A pre-filled value longer than the field's limit (the limit was lowered after it was
     written) is given whole, with the box's limit raised to hold it: the person's text is never
     cut behind their back, and the engine accepts it back unchanged.
     It is stopped before sending, so discord.py keeps no copy: the submission is handled from
     its custom id (bot/discord_ui/submissions.py), which also works after a restart."""
-    modal = discord.ui.Modal(
-        title=render.clip(f"{prompt.number}. {prompt.title}", MODAL_TITLE),
-        custom_id=ids.SUBMIT.make(sid=session.id, pid=prompt.id),
-        timeout=None,
-    )
+    if session.group_mode:
+        title = f"Group answer · {prompt.number}. {prompt.title}"
+        custom_id = ids.GROUP_SUBMIT.make(sid=session.id, pid=prompt.id, base=base_version)
+    else:
+        title = f"{prompt.number}. {prompt.title}"
+        custom_id = ids.SUBMIT.make(sid=session.id, pid=prompt.id)
+    modal = discord.ui.Modal(title=render.clip(title, MODAL_TITLE), custom_id=custom_id,
+                             timeout=None)
     for f in prompt.fields:
         value = (previous or {}).get(f.id) or ""
         modal.add_item(discord.ui.TextInput(
@@ -75,6 +80,7 @@ class Draft:
     prompt_id: str
     values: dict[str, str]
     kept_at: float
+    base_version: int | None = None  # group mode: the version the form was opened on
 
 
 class Drafts:
@@ -88,10 +94,11 @@ class Drafts:
         self.limit = limit
         self.keep_for = keep_for
 
-    def keep(self, user_id: int, session_id: int, prompt_id: str, values: dict[str, str]) -> str:
+    def keep(self, user_id: int, session_id: int, prompt_id: str, values: dict[str, str],
+             base_version: int | None = None) -> str:
         token = secrets.token_hex(6)
         self._drafts[token] = Draft(user_id, session_id, prompt_id, dict(values),
-                                    time.monotonic())
+                                    time.monotonic(), base_version)
         while len(self._drafts) > self.limit:
             self._drafts.popitem(last=False)
         return token

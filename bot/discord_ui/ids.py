@@ -63,7 +63,11 @@ ANSWER = CustomId("answer", sid="int", pid="id")  # a card's Answer button
 EXAMPLES = CustomId("examples", sid="int", pid="id")  # a card's Examples button
 EXAMPLE_SELECT = CustomId("exselect", sid="int", pid="id")  # choose one linked example
 SUBMIT = CustomId("submit", sid="int", pid="id")  # the answer form
+GROUP_SUBMIT = CustomId("gsubmit", sid="int", pid="id", base="int")  # a group answer's form,
+# opened on version ``base`` of the group's answer
 RETRY = CustomId("retry", sid="int", pid="id", draft="token")  # reopen a form not saved
+MERGE = CustomId("merge", sid="int", pid="id")  # edit the group's current answer (a conflict)
 FORGET = CustomId("forget", uid="int")  # confirm /forget-me
 
-ALL: tuple[CustomId, ...] = (ANSWER, EXAMPLES, EXAMPLE_SELECT, SUBMIT, RETRY, FORGET)
+ALL: tuple[CustomId, ...] = (ANSWER, EXAMPLES, EXAMPLE_SELECT, SUBMIT, GROUP_SUBMIT, RETRY,
+                             MERGE, FORGET)

@@ -66,9 +66,10 @@ class AnswerButton(IdButton, template=ids.ANSWER.template):
 
 @guarded
 async def open_form(session_id: int, prompt_id: str, interaction: discord.Interaction,
-                    draft: dict[str, str] | None = None) -> None:
+                    draft: forms.Draft | None = None) -> None:
     """Open the answer form at once, from memory only (no database work before the modal),
-    pre-filled with the person's saved answer, or with ``draft`` when given."""
+    pre-filled with the person's saved answer (group mode: the group's current answer), or
+    with ``draft`` when given."""
     engine = workshop_bot(interaction).engine
     guild_id = guild_id_of(interaction)
     session = engine.peek_session(guild_id, session_id)
@@ -76,9 +77,14 @@ async def open_form(session_id: int, prompt_id: str, interaction: discord.Intera
         raise NotFound("This session is closed, so answers can no longer be changed.")
     prompt = engine.prompt(session, prompt_id)
     engine.check_answerable(session, prompt)
-    previous = draft if draft is not None else \
-        engine.peek_answer(session.id, prompt.id, interaction.user.id)
-    await interaction.response.send_modal(forms.answer_modal(session, prompt, previous))
+    if draft is not None:
+        previous = draft.values
+        base = draft.base_version if draft.base_version is not None else \
+            engine.peek_version(session.id, prompt.id)
+    else:
+        previous = engine.peek_answer(session.id, prompt.id, interaction.user.id)
+        base = engine.peek_version(session.id, prompt.id)
+    await interaction.response.send_modal(forms.answer_modal(session, prompt, previous, base))
 
 
 class RetryButton(IdButton, template=ids.RETRY.template):
@@ -103,7 +109,20 @@ async def retry(session_id: int, prompt_id: str, token: str,
             "The text kept for this button is gone (the bot restarted, or it was long ago). "
             "Copy it from the message above and press **Answer** on the card."
         )
-    await open_form(session_id, prompt_id, interaction, draft.values)
+    await open_form(session_id, prompt_id, interaction, draft)
+
+
+class MergeButton(IdButton, template=ids.MERGE.template):
+    """On a group answer not saved because someone saved first: open the form on the group's
+    current answer, to merge in what was typed."""
+
+    custom = ids.MERGE
+    label = "Edit the current version"
+    style = discord.ButtonStyle.primary
+    emoji = "🤝"
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await open_form(self.values["sid"], self.values["pid"], interaction)
 
 
 class ForgetButton(IdButton, template=ids.FORGET.template):
@@ -218,5 +237,5 @@ async def show_chosen(interaction: discord.Interaction) -> None:
 
 #: every item class, for the bot to register (``add_dynamic_items``)
 ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
-    AnswerButton, RetryButton, ForgetButton, ExamplesButton, ExampleSelect,
+    AnswerButton, RetryButton, MergeButton, ForgetButton, ExamplesButton, ExampleSelect,
 )

@@ -8,12 +8,14 @@ so nothing a participant types can ping anyone or render as markup.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 import discord
 
-from bot.engine import Status
+from bot.engine import PromptCount, Status
+from bot.engine.workshop_run import WorkshopMove
 from bot.models import Example, Library, Prompt, PromptSet
-from bot.storage import AnswerRow, SessionRow, SessionStatus
+from bot.storage import AnswerRow, SessionRow, SessionStatus, WorkshopRow
 
 COLOUR = discord.Colour(0x2B6CB0)
 COLOUR_DONE = discord.Colour(0x2F855A)
@@ -181,6 +183,13 @@ def status_embed(status: Status, *, title: str | None = None) -> discord.Embed:
             value=clip(f"{status.live.number}. {status.live.title}", FIELD_VALUE),
             inline=False,
         )
+    if s.group_mode:
+        lines = [f"{pc.prompt.number}. {pc.prompt.title}: {group_progress(pc, s.anonymous)}"
+                 for pc in status.per_prompt]
+        embed.add_field(name="The group's answer per prompt",
+                        value=_join_clipped(lines, FIELD_VALUE), inline=False)
+        embed.add_field(name="Contributors", value=str(status.participants), inline=True)
+        return embed
     lines = [
         f"{pc.prompt.number}. {pc.prompt.title}: **{pc.answers}** "
         f"answer{'s' if pc.answers != 1 else ''}"
@@ -190,6 +199,27 @@ def status_embed(status: Status, *, title: str | None = None) -> discord.Embed:
                     inline=False)
     embed.add_field(name="Participants", value=str(status.participants), inline=True)
     return embed
+
+
+def timestamp(iso: str | None, style: str = "R") -> str:
+    """A Discord timestamp (every client shows it in its own time zone), e.g. "2 minutes
+    ago"."""
+    if not iso:
+        return ""
+    return f"<t:{int(datetime.fromisoformat(iso).timestamp())}:{style}>"
+
+
+def group_progress(pc: PromptCount, anonymous: bool) -> str:
+    """A group answer's state: answered (how many versions, by whom, when last) or not yet.
+    Anonymous sessions show how many people wrote it, not who."""
+    if not pc.answers:
+        return "not answered yet"
+    if anonymous:
+        who = f"{len(pc.contributors)} contributor{'s' if len(pc.contributors) != 1 else ''}"
+    else:
+        who = ", ".join(safe(name, 40) for name in pc.contributors)
+    versions = f"{pc.versions} version{'s' if pc.versions != 1 else ''}"
+    return f"✅ answered ({versions} by {who}; last {timestamp(pc.updated_at)})"
 
 
 def answer_text(prompt: Prompt | None, fields: dict[str, str], limit: int) -> str:
@@ -213,7 +243,8 @@ def my_answers_embeds(
         pset = library.prompt_sets.get(session.prompt_set) if session else None
         prompt = pset.prompt_by_id(a.prompt_id) if pset else None
         title = clip(
-            f"{prompt.number}. {prompt.title}" if prompt else a.prompt_id, EMBED_TITLE
+            (f"{prompt.number}. {prompt.title}" if prompt else a.prompt_id)
+            + (f" (group answer, version {a.version})" if a.is_group else ""), EMBED_TITLE
         )
         body = answer_text(prompt, a.fields, 900)
         footer = clip(
@@ -228,3 +259,75 @@ def my_answers_embeds(
         embeds.append(embed)
         total += size
     return embeds
+
+
+# --- a whole workshop -------------------------------------------------------------------------
+
+_MOVED = {"next": "moved on", "back": "moved back", "goto": "moved", "pause": "paused",
+          "resume": "resumed", "close": "closed"}
+
+
+def workshop_move_summary(result: WorkshopMove, unreachable: dict[int, str]) -> str:
+    """One reply for the facilitator: what happened per group, e.g. "Moved 8 groups to prompt
+    2; group-c was already there"."""
+    name = safe(result.workshop.name)
+    lines = []
+    moved = result.moved
+    if moved:
+        if result.move in ("next", "back", "goto"):
+            by_prompt: dict[int, list[str]] = {}
+            for g in moved:
+                by_prompt.setdefault(g.session.current_prompt, []).append(g.session.group_name)
+            where = "; ".join(f"{len(groups)} to prompt {n}" for n, groups in by_prompt.items())
+            lines.append(f"✅ Workshop **{name}**: moved {_groups(len(moved))} ({where}).")
+        else:
+            lines.append(f"✅ Workshop **{name}**: {_MOVED[result.move]} "
+                         f"{_groups(len(moved))}.")
+    else:
+        lines.append(f"Workshop **{name}**: no group changed.")
+    for g in result.groups:
+        if g.outcome == "unchanged":
+            lines.append(f"• {safe(g.before.group_name)}: unchanged ({g.reason.rstrip('.')})")
+        elif g.outcome == "failed":
+            lines.append(f"• {safe(g.before.group_name)}: not done ({g.reason.rstrip('.')})")
+        elif g.session.id in unreachable:
+            lines.append(f"• {safe(g.session.group_name)}: {_MOVED[result.move]}, but its "
+                         f"channel could not be posted in ({safe(unreachable[g.session.id])})")
+    return "\n".join(lines)
+
+
+def _groups(n: int) -> str:
+    return f"{n} group{'s' if n != 1 else ''}"
+
+
+def workshop_status_embeds(workshop: WorkshopRow, statuses: list[Status]) -> list[discord.Embed]:
+    """Every live group of a workshop: live prompt, answering open or paused, answers per
+    prompt (individual mode: people; group mode: the group's answer); 25 groups per embed."""
+    embeds: list[discord.Embed] = []
+    for start in range(0, len(statuses), 25):
+        embed = discord.Embed(
+            title=clip(f"Workshop {safe(workshop.name)}: {_groups(len(statuses))}", EMBED_TITLE)
+            if not embeds else None,
+            colour=COLOUR,
+        )
+        for status in statuses[start:start + 25]:
+            embed.add_field(name=clip(safe(status.session.group_name), 256),
+                            value=clip(group_line(status), FIELD_VALUE), inline=False)
+        embeds.append(embed)
+    return embeds[:10]
+
+
+def group_line(status: Status) -> str:
+    s = status.session
+    state = "paused" if s.status is SessionStatus.PAUSED else "open"
+    head = f"Prompt **{status.live.number}** of {s.prompt_count} · answering {state}"
+    if s.group_mode:
+        marks = " · ".join(
+            f"{pc.prompt.number} {'✅' if pc.answers else '—'}"
+            + (f" v{pc.versions}" if pc.versions else "")
+            for pc in status.per_prompt
+        )
+        return f"{head}\nGroup answer: {marks}"
+    counts = " · ".join(f"{pc.prompt.number}: **{pc.answers}**" for pc in status.per_prompt)
+    people = f"{status.participants} participant{'s' if status.participants != 1 else ''}"
+    return f"{head}\nAnswers per prompt: {counts} ({people})"

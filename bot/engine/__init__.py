@@ -14,6 +14,7 @@ from bot.engine.engine import (
 )
 from bot.engine.errors import (
     AnsweringClosed,
+    EditConflict,
     InvalidAnswer,
     InvalidMove,
     NoLiveSession,
@@ -25,6 +26,7 @@ from bot.engine.errors import (
 __all__ = [
     "MAX_WORKSHOP_NAME",
     "AnsweringClosed",
+    "EditConflict",
     "Engine",
     "InvalidAnswer",
     "InvalidMove",

@@ -17,6 +17,7 @@ from typing import Literal
 from bot import events as ev
 from bot.engine.errors import (
     AnsweringClosed,
+    EditConflict,
     InvalidAnswer,
     InvalidMove,
     NoLiveSession,
@@ -24,16 +25,19 @@ from bot.engine.errors import (
     SessionAlreadyLive,
     WorkshopError,
 )
+from bot.engine.workshop_run import WorkshopRun
 from bot.events import EventBus
-from bot.models import Library, Prompt, PromptSet
+from bot.models import ANSWER_MODES, AnswerMode, Library, Prompt, PromptSet
 from bot.rules import Refusal, answerable, clean_name
 from bot.scheduler import Clock, Scheduler
 from bot.storage import (
+    GROUP,
     AnswerRow,
     SaveOutcome,
     SessionRow,
     SessionStatus,
     Storage,
+    VersionRow,
     WorkshopPhase,
     WorkshopRow,
 )
@@ -57,7 +61,10 @@ class Submission:
 @dataclass(frozen=True, slots=True)
 class PromptCount:
     prompt: Prompt
-    answers: int
+    answers: int  # individual mode: people who answered; group mode: 1 when answered
+    contributors: tuple[str, ...] = ()  # group mode: who wrote a version, first to last
+    versions: int = 0  # group mode: versions saved
+    updated_at: str | None = None  # group mode: when the answer last changed
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +75,16 @@ class Status:
     participants: int
 
 
-class Engine:
+def _contributions(history: list[VersionRow]) -> tuple[tuple[str, ...], int, str | None]:
+    """(who wrote a version, in order of their first; how many versions; when the last one
+    was saved) of a group answer's history."""
+    names: dict[int, str] = {}
+    for v in history:
+        names[v.user_id] = v.display_name  # the newest name each person had
+    return tuple(names.values()), len(history), history[-1].created_at if history else None
+
+
+class Engine(WorkshopRun):
     """Runs sessions on top of a :class:`~bot.storage.Storage` and the loaded content
     :class:`Library`; publishes what happened on :attr:`events`; owns the :attr:`scheduler`
     (started by whoever runs the bot)."""
@@ -83,7 +99,9 @@ class Engine:
         # without touching the database. The engine is the only writer, so it stays exact.
         self._live: dict[int, SessionRow] = {}  # open or paused sessions by id
         self._by_channel: dict[tuple[int, int], int] = {}  # (guild, channel) -> session id
-        self._answers: dict[tuple[int, str, int], dict[str, str]] = {}  # of live sessions
+        # answers of live sessions by (session, prompt, user); a group answer's user is GROUP
+        self._answers: dict[tuple[int, str, int], dict[str, str]] = {}
+        self._versions: dict[tuple[int, str], int] = {}  # group answers' current versions
         self._roles: dict[int, int | None] = {}
 
     @property
@@ -103,8 +121,13 @@ class Engine:
         for session in await self.db.unclosed_sessions():
             self._remember(session)
         for a in await self.db.answers_of_unclosed_sessions():
-            self._answers[(a.session_id, a.prompt_id, a.user_id)] = a.fields
+            self._keep(a)
         self._roles = await self.db.facilitator_roles()
+
+    def _keep(self, answer: AnswerRow) -> None:
+        self._answers[(answer.session_id, answer.prompt_id, answer.user_id)] = answer.fields
+        if answer.is_group:
+            self._versions[(answer.session_id, answer.prompt_id)] = answer.version
 
     def _remember(self, session: SessionRow) -> SessionRow:
         key = (session.guild_id, session.channel_id)
@@ -114,6 +137,8 @@ class Engine:
                 del self._by_channel[key]
             for k in [k for k in self._answers if k[0] == session.id]:
                 del self._answers[k]
+            for v in [v for v in self._versions if v[0] == session.id]:
+                del self._versions[v]
         else:
             self._live[session.id] = session
             self._by_channel[key] = session.id
@@ -130,7 +155,15 @@ class Engine:
         return session if session is not None and session.guild_id == guild_id else None
 
     def peek_answer(self, session_id: int, prompt_id: str, user_id: int) -> dict[str, str] | None:
-        return self._answers.get((session_id, prompt_id, user_id))
+        """What a form for ``user_id`` is pre-filled with: their own answer, or in group mode
+        the group's current answer."""
+        session = self._live.get(session_id)
+        owner = GROUP if session is not None and session.group_mode else user_id
+        return self._answers.get((session_id, prompt_id, owner))
+
+    def peek_version(self, session_id: int, prompt_id: str) -> int:
+        """The version of a live session's group answer (0: not answered yet)."""
+        return self._versions.get((session_id, prompt_id), 0)
 
     # helpers ---------------------------------------------------------------------------------
 
@@ -198,8 +231,15 @@ class Engine:
     async def start(
         self, guild_id: int, channel_id: int, *, group_name: str, workshop: str, set_id: str,
         started_by: int, anonymous: bool = False, pace: Pace = "facilitator",
+        answers: AnswerMode | None = None,
     ) -> SessionRow:
+        """Start ``set_id`` in a channel or thread as one group of ``workshop``. ``answers``:
+        each person answers (``individual``) or the group agrees one answer per prompt
+        (``group``); default: what the prompt set declares."""
         pset = self.prompt_set(set_id)
+        mode = answers or pset.answers
+        if mode not in ANSWER_MODES:
+            raise WorkshopError("Answers must be 'individual' or 'group'.")
         workshop = clean_name(workshop)
         if not workshop:
             raise WorkshopError("Give the workshop a name with something visible in it, e.g. "
@@ -215,7 +255,7 @@ class Engine:
         session = await self.db.create_session(
             guild_id=guild_id, workshop=workshop, channel_id=channel_id, group_name=group_name,
             prompt_set=pset.id, prompt_count=len(pset.prompts), anonymous=anonymous, pace=pace,
-            started_by=started_by,
+            started_by=started_by, answer_mode=mode,
         )
         if session is None:
             raise SessionAlreadyLive(
@@ -296,7 +336,18 @@ class Engine:
     async def _status(self, session: SessionRow) -> Status:
         pset = self.prompt_set(session.prompt_set)
         counts, people = await self.db.session_counts(session.guild_id, session.id)
-        per_prompt = tuple(PromptCount(p, counts.get(p.id, 0)) for p in pset.prompts)
+        history: dict[str, list[VersionRow]] = {}
+        if session.group_mode:
+            by_answer: dict[int, list[VersionRow]] = {}
+            for v in await self.db.versions(session.guild_id, session.id):
+                by_answer.setdefault(v.answer_id, []).append(v)
+            answers = {a.id: a.prompt_id for a in await self.db.group_answers(
+                session.guild_id, session.id)}
+            history = {answers[aid]: vs for aid, vs in by_answer.items() if aid in answers}
+        per_prompt = tuple(
+            PromptCount(p, counts.get(p.id, 0), *_contributions(history.get(p.id, [])))
+            for p in pset.prompts
+        )
         return Status(session, self.live_prompt(session), per_prompt, people)
 
     async def latest_session(self, guild_id: int, channel_id: int) -> SessionRow | None:
@@ -374,18 +425,40 @@ class Engine:
     async def submit(
         self, guild_id: int, session_id: int, prompt_id: str, *, user_id: int,
         display_name: str, values: Mapping[str, str], interaction_id: int | None = None,
+        base_version: int | None = None,
     ) -> Submission:
-        """Save (or edit) a person's answer. Returns once it is committed to disk."""
+        """Save (or edit) a person's answer, or in group mode a new version of the group's
+        answer written on ``base_version`` (the version the form was opened on; raises
+        :class:`EditConflict` when the group's answer changed since). Returns once it is
+        committed to disk."""
         session = await self.session(guild_id, session_id)
         prompt = self.prompt(session, prompt_id)
+        owner = GROUP if session.group_mode else user_id
         clean = self.validate_answer(prompt, values,
-                                     self._answers.get((session_id, prompt.id, user_id)))
-        result = await self.db.save_answer(
-            guild_id=guild_id, session_id=session_id, prompt_id=prompt.id,
-            prompt_number=prompt.number, user_id=user_id, display_name=display_name,
-            fields=clean, interaction_id=interaction_id,
-        )
+                                     self._answers.get((session_id, prompt.id, owner)))
+        if session.group_mode:
+            result = await self.db.save_group_answer(
+                guild_id=guild_id, session_id=session_id, prompt_id=prompt.id,
+                prompt_number=prompt.number, user_id=user_id, display_name=display_name,
+                fields=clean, interaction_id=interaction_id,
+                base_version=base_version if base_version is not None else
+                self.peek_version(session_id, prompt.id),
+            )
+        else:
+            result = await self.db.save_answer(
+                guild_id=guild_id, session_id=session_id, prompt_id=prompt.id,
+                prompt_number=prompt.number, user_id=user_id, display_name=display_name,
+                fields=clean, interaction_id=interaction_id,
+            )
         outcome = result.outcome
+        if outcome is SaveOutcome.CONFLICT:
+            current = result.answer
+            if current is not None and session_id in self._live:
+                self._keep(current)
+            raise EditConflict(
+                yours=clean, current=current.fields if current else {},
+                by=result.current_by, version=current.version if current else 0,
+            )
         if outcome is SaveOutcome.NO_SESSION:
             raise NotFound("That session no longer exists in this server.")
         refusal = outcome.refusal
@@ -394,7 +467,7 @@ class Engine:
                                   current_prompt=result.current_prompt or prompt.number)
         assert result.answer is not None
         if session_id in self._live:
-            self._answers[(session_id, prompt.id, user_id)] = result.answer.fields
+            self._keep(result.answer)
         if outcome is not SaveOutcome.REPLAYED:
             await self.events.publish(ev.AnswerSaved(
                 session, result.answer, created=outcome is SaveOutcome.CREATED
@@ -411,10 +484,15 @@ class Engine:
 
     async def forget(self, guild_id: int, user_id: int) -> int:
         count = await self.db.erase_user(guild_id, user_id)
+        live = {sid for sid, s in self._live.items() if s.guild_id == guild_id}
         for key in [k for k in self._answers
-                    if k[2] == user_id and k[0] in self._live
-                    and self._live[k[0]].guild_id == guild_id]:
+                    if k[0] in live and k[2] in (user_id, GROUP)]:
             del self._answers[key]
+        for key in [k for k in self._versions if k[0] in live]:
+            del self._versions[key]
+        for answer in await self.db.answers_of_unclosed_sessions():  # group answers may have
+            if answer.session_id in live and answer.is_group:  # gone back a version
+                self._keep(answer)
         log.info("erased %d answers of one participant in guild %d", count, guild_id)
         await self.events.publish(ev.AnswersErased(guild_id, user_id, count))
         return count

@@ -47,3 +47,21 @@ class InvalidAnswer(WorkshopError):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("Your answer was not saved: " + "; ".join(problems) + ".")
         self.problems = problems
+
+
+class EditConflict(WorkshopError):
+    """A group answer changed after the form was opened (someone else saved meanwhile), so this
+    save was refused. ``yours`` is what was typed, ``current`` the group's answer now (version
+    ``version``, last saved by ``by``)."""
+
+    def __init__(self, *, yours: dict[str, str], current: dict[str, str], by: str | None,
+                 version: int) -> None:
+        who = by or "someone else"
+        super().__init__(
+            f"Your answer was **not saved**: {who} saved the group's answer after you opened "
+            "the form, and saving yours would have replaced theirs."
+        )
+        self.yours = yours
+        self.current = current
+        self.by = by
+        self.version = version

@@ -17,6 +17,7 @@ from bot.storage.errors import StorageError, StorageNotWritable, StorageUnavaila
 from bot.storage.interface import Storage
 from bot.storage.lock import ProcessLock
 from bot.storage.rows import (
+    GROUP,
     AnswerRow,
     BotMessage,
     JobRow,
@@ -24,6 +25,7 @@ from bot.storage.rows import (
     SaveResult,
     SessionRow,
     SessionStatus,
+    VersionRow,
     WorkshopPhase,
     WorkshopRow,
     utcnow_iso,
@@ -32,6 +34,7 @@ from bot.storage.schema import SCHEMA_VERSION, apply_migrations, check_writable
 from bot.storage.snapshot import Scope, Snapshot
 
 __all__ = [
+    "GROUP",
     "SCHEMA_VERSION",
     "AnswerRow",
     "BotMessage",
@@ -48,6 +51,7 @@ __all__ = [
     "StorageError",
     "StorageNotWritable",
     "StorageUnavailable",
+    "VersionRow",
     "WorkshopPhase",
     "WorkshopRow",
     "apply_migrations",

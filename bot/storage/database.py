@@ -45,6 +45,11 @@ class Database(Sessions, Answers, Housekeeping, Messages, Jobs):
         path = Path(path)
         check_writable(path)
         try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StorageNotWritable(path.parent, f"cannot create the database folder "
+                                                  f"({exc.strerror or exc})") from exc
+        try:
             conn = await aiosqlite.connect(path, isolation_level=None)
         except sqlite3.Error as exc:
             raise StorageError(f"cannot open the database {path}: {exc}") from exc

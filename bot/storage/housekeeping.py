@@ -29,10 +29,17 @@ SUBJECT_KEY = "subject_key"
 
 
 def erase_person(conn: sqlite3.Connection, guild_id: int, user_id: int) -> int:
-    """Delete everything stored about one person in one server; returns the answers erased."""
+    """Delete everything stored about one person in one server; returns how many answers (and
+    versions of group answers) were erased.
+
+    A group answer keeps its current text only if someone else wrote it: when the person wrote
+    the current version, the answer goes back to the newest version someone else wrote, or is
+    deleted when nobody else wrote one."""
     count = conn.execute(
         "DELETE FROM answers WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
     ).rowcount
+    if _has_table(conn, "answer_versions"):  # (not in a restored backup from before them)
+        count += _erase_versions(conn, guild_id, user_id)
     conn.execute(
         "DELETE FROM participants WHERE user_id = ? AND workshop_id IN "
         "(SELECT id FROM workshops WHERE guild_id = ?)",
@@ -41,13 +48,40 @@ def erase_person(conn: sqlite3.Connection, guild_id: int, user_id: int) -> int:
     return count
 
 
+def _erase_versions(conn: sqlite3.Connection, guild_id: int, user_id: int) -> int:
+    touched = [r[0] for r in conn.execute(
+        "SELECT DISTINCT answer_id FROM answer_versions WHERE guild_id = ? AND user_id = ?",
+        (guild_id, user_id),
+    )]
+    count = conn.execute(
+        "DELETE FROM answer_versions WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
+    ).rowcount
+    for answer_id in touched:
+        latest = fetchone(conn, "SELECT number, fields, created_at FROM answer_versions "
+                                "WHERE answer_id = ? ORDER BY number DESC LIMIT 1", (answer_id,))
+        if latest is None:
+            conn.execute("DELETE FROM answers WHERE id = ?", (answer_id,))
+        else:
+            conn.execute("UPDATE answers SET version = ?, fields = ?, updated_at = ? "
+                         "WHERE id = ? AND version != ?",
+                         (latest[0], latest[1], latest[2], answer_id, latest[0]))
+    return count
+
+
+def _has_table(conn: sqlite3.Connection, name: str) -> bool:
+    return fetchone(conn, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                    (name,)) is not None
+
+
 def people_of(conn: sqlite3.Connection, guild_id: int) -> list[int]:
     """Every user id with data stored in a server (to match an erasure's subject hash)."""
+    versions = _has_table(conn, "answer_versions")  # (a restored backup may be older)
     rows = conn.execute(
-        "SELECT DISTINCT user_id FROM answers WHERE guild_id = ? "
-        "UNION SELECT p.user_id FROM participants p JOIN workshops w ON w.id = p.workshop_id "
-        "WHERE w.guild_id = ?",
-        (guild_id, guild_id),
+        "SELECT DISTINCT user_id FROM answers WHERE guild_id = ? AND user_id != 0 "
+        + ("UNION SELECT user_id FROM answer_versions WHERE guild_id = ? " if versions else "")
+        + "UNION SELECT p.user_id FROM participants p JOIN workshops w "
+        "ON w.id = p.workshop_id WHERE w.guild_id = ?",
+        (guild_id, guild_id, guild_id) if versions else (guild_id, guild_id),
     ).fetchall()
     return [int(r[0]) for r in rows]
 

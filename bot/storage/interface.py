@@ -17,6 +17,7 @@ from bot.storage.rows import (
     SaveResult,
     SessionRow,
     SessionStatus,
+    VersionRow,
     WorkshopPhase,
     WorkshopRow,
 )
@@ -40,6 +41,7 @@ class Storage(Protocol):
     async def create_session(
         self, *, guild_id: int, workshop: str, channel_id: int, group_name: str,
         prompt_set: str, prompt_count: int, anonymous: bool, pace: str, started_by: int,
+        answer_mode: str = "individual",
     ) -> SessionRow | None: ...
     async def session(self, guild_id: int, session_id: int) -> SessionRow | None: ...
     async def sessions(self, guild_id: int, workshop: str | None = None) -> list[SessionRow]: ...
@@ -55,6 +57,13 @@ class Storage(Protocol):
         self, *, guild_id: int, session_id: int, prompt_id: str, prompt_number: int,
         user_id: int, display_name: str, fields: dict[str, str], interaction_id: int | None,
     ) -> SaveResult: ...
+    async def save_group_answer(
+        self, *, guild_id: int, session_id: int, prompt_id: str, prompt_number: int,
+        user_id: int, display_name: str, fields: dict[str, str], base_version: int,
+        interaction_id: int | None,
+    ) -> SaveResult: ...
+    async def group_answers(self, guild_id: int, session_id: int) -> list[AnswerRow]: ...
+    async def versions(self, guild_id: int, session_id: int) -> list[VersionRow]: ...
     async def answers_of_user(self, guild_id: int, user_id: int) -> list[AnswerRow]: ...
     async def answers_of_unclosed_sessions(self) -> list[AnswerRow]: ...
     async def session_counts(

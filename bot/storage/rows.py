@@ -57,6 +57,14 @@ class SessionRow:
     started_by: int
     created_at: str
     closed_at: str | None
+    answer_mode: str = "individual"  # or "group": one agreed answer per prompt
+
+    @property
+    def group_mode(self) -> bool:
+        return self.answer_mode == "group"
+
+
+GROUP = 0  # the user id of a group answer (it belongs to the group, not to one person)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,12 +78,30 @@ class AnswerRow:
     fields: dict[str, str]
     created_at: str
     updated_at: str
+    version: int = 1  # group answers: how many times it was saved
+
+    @property
+    def is_group(self) -> bool:
+        return self.user_id == GROUP
+
+
+@dataclass(frozen=True, slots=True)
+class VersionRow:
+    """One saved version of a group answer."""
+
+    answer_id: int
+    number: int
+    user_id: int
+    display_name: str
+    fields: dict[str, str]
+    created_at: str
 
 
 class SaveOutcome(StrEnum):
     CREATED = "created"
     UPDATED = "updated"
     REPLAYED = "replayed"  # this interaction was already applied: nothing changed
+    CONFLICT = "conflict"  # a group answer changed after the form was opened: not saved
     NO_SESSION = Refusal.NO_SESSION.value
     PAUSED = Refusal.PAUSED.value
     CLOSED = Refusal.CLOSED.value
@@ -96,6 +122,7 @@ class SaveResult:
     answer: AnswerRow | None = None
     first_in_guild: bool = False  # the person's first answer in this server
     current_prompt: int | None = None
+    current_by: str | None = None  # CONFLICT: who wrote the version that is now current
 
 
 @dataclass(frozen=True, slots=True)

@@ -109,18 +109,21 @@ def configure(raw: sqlite3.Connection) -> None:
 
 
 def check_writable(path: Path) -> None:
-    """Before opening: the folder (created if missing), the database file, its ``-wal`` and
-    ``-shm`` files and the lock file must be writable by this process. Raises
-    :class:`StorageNotWritable` naming the first path that is not."""
+    """Before opening: the folder (or, when it does not exist yet, the folder it will be made
+    in), the database file, its ``-wal`` and ``-shm`` files and the lock file must be writable
+    by this process. Creates nothing. Raises :class:`StorageNotWritable` naming the first path
+    that is not."""
     folder = path.parent
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise StorageNotWritable(
-            folder, f"cannot create the database folder ({exc.strerror or exc})"
-        ) from exc
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise StorageNotWritable(folder, "the database folder is not writable")
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise StorageNotWritable(existing, "this is not a folder, so the database cannot be "
+                                           "made under it")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        what = "the database folder" if existing == folder else \
+            "the database folder cannot be created: this folder"
+        raise StorageNotWritable(existing, f"{what} is not writable")
     for candidate in (path, *sidecars(path), lock_path(path)):
         if candidate.exists() and not os.access(candidate, os.R_OK | os.W_OK):
             raise StorageNotWritable(candidate, "the file is not writable")

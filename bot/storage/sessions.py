@@ -103,6 +103,7 @@ class Sessions(StoreBase):
     async def create_session(
         self, *, guild_id: int, workshop: str, channel_id: int, group_name: str,
         prompt_set: str, prompt_count: int, anonymous: bool, pace: str, started_by: int,
+        answer_mode: str = "individual",
     ) -> SessionRow | None:
         """Create a session (and its workshop on first use); ``None`` when the channel already
         has a live one."""
@@ -122,9 +123,10 @@ class Sessions(StoreBase):
                 cur = conn.execute(
                     "INSERT INTO sessions (guild_id, workshop_id, channel_id, group_name, "
                     "prompt_set, anonymous, pace, status, current_prompt, prompt_count, "
-                    "started_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'open', 1, ?, ?, ?)",
+                    "started_by, created_at, answer_mode) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, 'open', 1, ?, ?, ?, ?)",
                     (guild_id, row[0], channel_id, group_name, prompt_set, int(anonymous), pace,
-                     prompt_count, started_by, now),
+                     prompt_count, started_by, now, answer_mode),
                 )
             except sqlite3.IntegrityError:
                 return None

@@ -13,9 +13,9 @@ from discord.ext import commands
 
 from bot.discord_ui import render
 from bot.discord_ui.cards import card, remember_card
-from bot.discord_ui.choices import choices
+from bot.discord_ui.choices import ANSWER_CHOICES, PACE_CHOICES, choices, workshop_choices
 from bot.discord_ui.client import WorkshopBot
-from bot.discord_ui.respond import ensure_facilitator, in_time, is_facilitator, respond
+from bot.discord_ui.respond import ensure_facilitator, in_time, respond
 from bot.discord_ui.upload import fit_for_upload
 from bot.engine import Engine, NotFound
 from bot.exports import ExportFormat, ExportScope, export_to_dir
@@ -34,12 +34,6 @@ SCOPE_CHOICES = [
     app_commands.Choice(name="this session (this group)", value="session"),
     app_commands.Choice(name="the whole workshop (every group)", value="workshop"),
 ]
-PACE_CHOICES = [
-    app_commands.Choice(name="facilitator-paced (you move the group on)", value="facilitator"),
-    app_commands.Choice(name="self-paced (any prompt, any order)", value="self"),
-]
-
-
 class Facilitation(commands.Cog):
     session = app_commands.Group(
         name="session", description="Run a workshop session in this channel (facilitators)",
@@ -82,11 +76,13 @@ class Facilitation(commands.Cog):
                  "exported together",
         anonymous="Show participants as P01, P02… in exports instead of their names",
         pace="Who moves through the prompts",
+        answers="Each person answers, or the group agrees one answer (default: the set's)",
     )
-    @app_commands.choices(pace=PACE_CHOICES)
+    @app_commands.choices(pace=PACE_CHOICES, answers=ANSWER_CHOICES)
     async def start(
         self, interaction: discord.Interaction, set: str, workshop: str,
         anonymous: bool = False, pace: app_commands.Choice[str] | None = None,
+        answers: app_commands.Choice[str] | None = None,
     ) -> None:
         guild_id = ensure_facilitator(interaction)
         channel = interaction.channel
@@ -95,11 +91,13 @@ class Facilitation(commands.Cog):
             guild_id, interaction.channel_id, group_name=group, workshop=workshop, set_id=set,
             started_by=interaction.user.id, anonymous=anonymous,
             pace=pace.value if pace else "facilitator",  # type: ignore[arg-type]
+            answers=answers.value if answers else None,  # type: ignore[arg-type]
         ), ephemeral=False)
         pset = self.engine.prompt_set(session.prompt_set)
         note = (
             f"**{render.safe(pset.title)}** has started for this group "
             f"(workshop **{render.safe(session.workshop)}**, {render.pace_label(session)}"
+            f"{', one answer per group' if session.group_mode else ''}"
             f"{', anonymous exports' if session.anonymous else ''}). "
             "Press **Answer** on the card to respond."
         )
@@ -120,11 +118,7 @@ class Facilitation(commands.Cog):
     async def _workshop_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        # Workshop names are the server's business: only facilitators see them listed.
-        if interaction.guild_id is None or not is_facilitator(interaction):
-            return []
-        names = await self.engine.workshop_names(interaction.guild_id)
-        return choices(names, current, name=str, value=str)
+        return await workshop_choices(interaction, current)
 
     # --- moving -----------------------------------------------------------------------------
 
@@ -241,7 +235,7 @@ class Facilitation(commands.Cog):
     async def _export_workshop_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return await self._workshop_autocomplete(interaction, current)
+        return await workshop_choices(interaction, current)
 
 
 async def setup(bot: WorkshopBot) -> None:
