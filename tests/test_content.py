@@ -166,9 +166,17 @@ VALID_EXAMPLE: dict[str, Any] = {
 }
 
 
+class _PlainDumper(yaml.SafeDumper):
+    """Writes a repeated value out in full (content files may not use anchors/aliases)."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 def write(path: Path, data: Any) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = data if isinstance(data, str) else yaml.safe_dump(data, sort_keys=False)
+    text = data if isinstance(data, str) else yaml.dump(data, Dumper=_PlainDumper,
+                                                        sort_keys=False)
     path.write_text(text, encoding="utf-8")
     return path
 
@@ -469,7 +477,7 @@ def test_problems_across_files_are_sorted(tmp_path: Path) -> None:
         (b"id: \xff\xfe broken\n", "not valid UTF-8"),
         (b"id: x\nid: y\n", "duplicate key 'id' (first given on line 1)"),
         (b"id: !custom x\n", "YAML tag '!custom' is not allowed"),
-        (b"id: x\ntitle: &t [*t]\n", "title: expected text, got a list"),
+        (b"id: x\ntitle: &t [*t]\n", "broken.yaml:2: YAML anchor &t is not allowed"),
     ],
     ids=["empty", "comment-only", "list", "scalar", "unclosed", "tab", "latin1", "dup-key",
          "custom-tag", "recursive-alias"],

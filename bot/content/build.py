@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.content.limits import MAX_LINE, MAX_NAME
-from bot.content.problems import KeyPath, Problem, display
-from bot.content.yaml_file import YamlFile
+from bot.content.problems import KeyPath, Problems, display
+from bot.content.yaml_file import Budget, YamlFile
 from bot.models import EventContext, Example, GlossaryEntry, KeyQuestion, PromptSet, Speaker
 
 
@@ -25,7 +25,8 @@ class Ref:
 
 @dataclass
 class Build:
-    problems: list[Problem] = field(default_factory=list)
+    problems: Problems = field(default_factory=Problems)
+    budget: Budget = field(default_factory=Budget)
     key_questions: dict[str, KeyQuestion] = field(default_factory=dict)
     examples: dict[str, Example] = field(default_factory=dict)
     glossary: dict[str, GlossaryEntry] = field(default_factory=dict)
@@ -36,7 +37,7 @@ class Build:
     numbers: dict[int, str] = field(default_factory=dict)  # key question number -> where
 
     def open(self, path: Path) -> YamlFile | None:
-        f = YamlFile(display(path), self.problems)
+        f = YamlFile(display(path), self.problems, self.budget)
         return f if f.parse(path) else None
 
     def define(self, f: YamlFile, path: KeyPath, kind: str, ident: str) -> bool:

@@ -15,7 +15,7 @@ from bot.content.limits import (
     MAX_WHY,
 )
 from bot.content.problems import KeyPath
-from bot.content.yaml_file import YamlFile
+from bot.content.yaml_file import YamlFile, clipped_repr
 from bot.models import Example, QuestionLink
 
 FOLDER_NAME = "examples"
@@ -48,17 +48,18 @@ def _example(b: Build, f: YamlFile, raw: Any, where: KeyPath) -> Example | None:
     note = f.text(m, where, "source_note", MAX_NOTE, required=False) or ""
     speakers = [read_speaker(f, s, (*where, "speakers", i))
                 for i, s in enumerate(f.items(m, where, "speakers", what="speakers"))]
-    programmes: list[str] = []
+    programmes: dict[str, None] = {}  # (ordered, with fast "in")
     for i, prog in enumerate(f.items(m, where, "programmes", what="programmes")):
         p_where = (*where, "programmes", i)
         if not isinstance(prog, str) or not ID_PATTERN.match(prog):
-            f.problem(p_where, f"expected a glossary id, got {prog!r}")
+            f.problem(p_where, f"expected a glossary id, got {clipped_repr(prog)}")
         elif prog in programmes:
             f.problem(p_where, f"programme {prog!r} is listed twice")
         else:
-            programmes.append(prog)
+            programmes[prog] = None
             b.ref(f, p_where, "glossary", prog)
     links: list[QuestionLink] = []
+    linked: set[str] = set()
     for i, raw_link in enumerate(f.items(m, where, "questions", least=1,
                                          what="key question links")):
         l_where = (*where, "questions", i)
@@ -67,9 +68,10 @@ def _example(b: Build, f: YamlFile, raw: Any, where: KeyPath) -> Example | None:
             continue
         qid = f.ident(lm, l_where, "question")
         why = f.text(lm, l_where, "why", MAX_WHY)
-        if qid and any(link.question_id == qid for link in links):
+        if qid and qid in linked:
             f.problem((*l_where, "question"), f"key question {qid!r} is linked twice")
         elif qid and why:
+            linked.add(qid)
             links.append(QuestionLink(qid, why))
             b.ref(f, (*l_where, "question"), "key question", qid)
     if not (eid and b.define(f, where, "example", eid)):

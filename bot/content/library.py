@@ -10,16 +10,24 @@ Layout of a *content folder*::
 A *prompt folder* holds ``*.yaml`` files, one prompt set per file. The first content and
 prompt folders are the base (normally the bundled ones); later folders add to them, and an
 id defined twice is an error naming both files.
+
+Folders may come from anywhere (``EXTRA_CONTENT_DIRS``, ``validate --content``): one that
+cannot be read (missing, not a folder, a symbolic link loop, no permission) is a problem,
+never skipped in silence, and one load reads at most the limits in
+:mod:`bot.content.limits` before it stops with a problem saying so.
 """
 
 from __future__ import annotations
 
 import difflib
+import errno
+import fnmatch
 import logging
-from collections.abc import Iterable
-from functools import partial
+import os
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from bot.content import safe_yaml
 from bot.content.build import Build
 from bot.content.examples import FOLDER_NAME as EXAMPLES
 from bot.content.examples import load_examples
@@ -27,7 +35,8 @@ from bot.content.glossary import FILE_NAME as GLOSSARY
 from bot.content.glossary import load_glossary
 from bot.content.key_questions import FILE_NAME as KEY_QUESTIONS
 from bot.content.key_questions import load_key_questions
-from bot.content.problems import ContentError, Problem, display
+from bot.content.limits import MAX_ENTRIES, MAX_FILES
+from bot.content.problems import Problem, display
 from bot.content.prompt_sets import load_prompt_set
 from bot.models import Library
 
@@ -44,8 +53,8 @@ def _check_refs(b: Build) -> None:
         table = known[ref.kind]
         if ref.target in table or (ref.kind, ref.target) in b.defined:
             continue  # defined (possibly invalid: that file already has a problem)
-        close = difflib.get_close_matches(ref.target, list(table), n=1, cutoff=0.6)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        close = ref.file.close_match(ref.target, table)
+        hint = f" (did you mean {close!r}?)" if close else ""
         ref.file.problem(ref.path, f"unknown {ref.kind} id {ref.target!r}{hint}")
 
 
@@ -54,7 +63,10 @@ def _unique_dirs(dirs: Iterable[Path | str]) -> list[Path]:
     seen: set[Path] = set()
     for d in dirs:
         path = Path(d)
-        key = path.resolve()
+        try:
+            key = path.resolve()
+        except (OSError, RuntimeError):  # a symbolic link loop: reported when it is read
+            key = path.absolute()
         if key in seen:
             log.warning("folder %s is listed twice; loading it once", path)
             continue
@@ -63,70 +75,127 @@ def _unique_dirs(dirs: Iterable[Path | str]) -> list[Path]:
     return out
 
 
-def _missing_dir(path: Path, kind: str) -> Problem:
-    state = "is not a folder" if path.exists() else "not found"
-    return Problem(display(path), "", None, f"{kind} folder {state}")
+_FOLDER_STATES = {
+    errno.ENOENT: "not found",
+    errno.ENOTDIR: "is not a folder",
+    errno.ELOOP: "is a symbolic link loop",
+    errno.EACCES: "cannot be read: permission denied",
+    errno.EPERM: "cannot be read: permission denied",
+}
+
+
+def _names(b: Build, folder: Path, kind: str) -> list[str] | None:
+    """The names in ``folder``, sorted, hidden ones (``.x``) left out; None, with a problem
+    saying why, if it cannot be read."""
+    names: list[str] = []
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if b.budget.entries >= MAX_ENTRIES:
+                    b.problems.add(Problem(display(folder), "", None, (
+                        f"reading stopped in this folder: the folders hold more than "
+                        f"{MAX_ENTRIES:,} files and folders, the limit for one load")))
+                    b.budget.stopped = True
+                    break
+                b.budget.entries += 1
+                if not entry.name.startswith("."):
+                    names.append(entry.name)
+    except OSError as exc:
+        state = _FOLDER_STATES.get(exc.errno or 0, f"cannot be read: {safe_yaml.reason(exc)}")
+        b.problems.add(Problem(display(folder), "", None, f"{kind} folder {state}"))
+        return None
+    return sorted(names)
+
+
+def _load_each(b: Build, folder: Path, names: list[str],
+               load: Callable[[Build, Path], None]) -> None:
+    for done, name in enumerate(names):
+        if b.budget.files >= MAX_FILES:
+            b.problems.add(Problem(display(folder / name), "", None, (
+                f"reading stopped here: the folders hold more than {MAX_FILES:,} YAML files, "
+                f"the limit for one load ({len(names) - done:,} in this folder not read)")))
+            b.budget.stopped = True
+        if b.budget.stopped:
+            return
+        load(b, folder / name)
+
+
+MAX_STRAYS = 10  # unexpected files listed per content folder
+
+
+def _content_folder(b: Build, folder: Path, first: bool) -> None:
+    names = _names(b, folder, "content")
+    if names is None:
+        return
+    for name, load in ((KEY_QUESTIONS, load_key_questions), (GLOSSARY, load_glossary)):
+        if name in names:
+            _load_each(b, folder, [name], load)
+        elif first:
+            b.problems.add(Problem(display(folder / name), "", None,
+                                   "file not found (the first content folder needs it)"))
+    strays = [n for n in names
+              if fnmatch.fnmatch(n, "*.y*ml") and n not in (KEY_QUESTIONS, GLOSSARY)]
+    for stray in strays[:MAX_STRAYS]:
+        close = difflib.get_close_matches(stray, [KEY_QUESTIONS, GLOSSARY], n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        b.problems.add(Problem(
+            display(folder / stray), "", None,
+            f"unexpected file in a content folder{hint}; content files are "
+            f"{KEY_QUESTIONS}, {GLOSSARY} and {EXAMPLES}/*.yaml"))
+    if len(strays) > MAX_STRAYS:
+        b.problems.add(Problem(display(folder), "", None, (
+            f"{len(strays) - MAX_STRAYS:,} more unexpected *.yaml files in this content "
+            "folder")))
+    if EXAMPLES not in names or b.budget.stopped:
+        return
+    examples_dir = folder / EXAMPLES
+    example_names = _names(b, examples_dir, "examples")
+    if example_names is None:
+        return
+    for yml in [n for n in example_names if n.endswith(".yml")][:MAX_STRAYS]:
+        log.warning("ignoring %s: example files must end in .yaml", display(examples_dir / yml))
+    _load_each(b, examples_dir, [n for n in example_names if n.endswith(".yaml")],
+               load_examples)
+
+
+def _prompt_folder(b: Build, folder: Path, first: bool) -> None:
+    names = _names(b, folder, "prompt")
+    if names is None:
+        return
+    for yml in [n for n in names if n.endswith(".yml")][:MAX_STRAYS]:
+        log.warning("ignoring %s: prompt set files must end in .yaml", display(folder / yml))
+    files = [n for n in names if n.endswith(".yaml")]
+    if not files:
+        if first:
+            b.problems.add(Problem(display(folder), "", None,
+                                   "no prompt sets (*.yaml files) in this folder"))
+        else:
+            log.warning("prompt folder %s has no *.yaml files", display(folder))
+    _load_each(b, folder, files, load_prompt_set)
 
 
 def load_library(content_dirs: Iterable[Path], prompt_dirs: Iterable[Path]) -> Library:
     """Load, validate and cross-check every content and prompt folder.
 
-    Raises :class:`ContentError` listing every problem found, if there are any.
+    Raises :class:`ContentError` listing the problems found, if there are any.
     """
     b = Build()
     contents = _unique_dirs(content_dirs)
     prompts = _unique_dirs(prompt_dirs)
     if not contents:
-        b.problems.append(Problem("<content>", "", None, "no content folder given"))
+        b.problems.add(Problem("<content>", "", None, "no content folder given"))
     if not prompts:
-        b.problems.append(Problem("<prompts>", "", None, "no prompt folder given"))
-
+        b.problems.add(Problem("<prompts>", "", None, "no prompt folder given"))
     for index, folder in enumerate(contents):
-        if not folder.is_dir():
-            b.problems.append(_missing_dir(folder, "content"))
-            continue
-        for name, load in ((KEY_QUESTIONS, partial(load_key_questions, b)),
-                           (GLOSSARY, partial(load_glossary, b))):
-            if (folder / name).is_file():
-                load(folder / name)
-            elif index == 0:
-                b.problems.append(Problem(display(folder / name), "", None,
-                                          "file not found (the first content folder needs it)"))
-        for stray in sorted(folder.glob("*.y*ml")):
-            if stray.name not in (KEY_QUESTIONS, GLOSSARY):
-                close = difflib.get_close_matches(stray.name, [KEY_QUESTIONS, GLOSSARY],
-                                                  n=1, cutoff=0.6)
-                hint = f" (did you mean {close[0]!r}?)" if close else ""
-                b.problems.append(Problem(
-                    display(stray), "", None,
-                    f"unexpected file in a content folder{hint}; content files are "
-                    f"{KEY_QUESTIONS}, {GLOSSARY} and {EXAMPLES}/*.yaml"))
-        examples_dir = folder / EXAMPLES
-        if examples_dir.is_dir():
-            for yml in sorted(examples_dir.glob("*.yml")):
-                log.warning("ignoring %s: example files must end in .yaml", display(yml))
-            for path in sorted(examples_dir.glob("*.yaml")):
-                load_examples(b, path)
-
+        if not b.budget.stopped:
+            _content_folder(b, folder, first=index == 0)
     for index, folder in enumerate(prompts):
-        if not folder.is_dir():
-            b.problems.append(_missing_dir(folder, "prompt"))
-            continue
-        for yml in sorted(folder.glob("*.yml")):
-            log.warning("ignoring %s: prompt set files must end in .yaml", display(yml))
-        files = sorted(folder.glob("*.yaml"))
-        if not files:
-            if index == 0:
-                b.problems.append(Problem(display(folder), "", None,
-                                          "no prompt sets (*.yaml files) in this folder"))
-            else:
-                log.warning("prompt folder %s has no *.yaml files", display(folder))
-        for path in files:
-            load_prompt_set(b, path)
-
-    _check_refs(b)
+        if not b.budget.stopped:
+            _prompt_folder(b, folder, first=index == 0)
+    if not b.budget.stopped:  # (otherwise ids defined in unread files would look unknown)
+        _check_refs(b)
     if b.problems:
-        raise ContentError(b.problems)
+        raise b.problems.error()
     library = Library(
         key_questions=dict(sorted(b.key_questions.items(), key=lambda kv: kv[1].number)),
         examples=b.examples,

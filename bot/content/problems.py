@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.config import REPO_ROOT
+from bot.content.limits import MAX_PROBLEMS_PER_FILE
 
 KeyPath = tuple[str | int, ...]
 
@@ -27,17 +28,51 @@ class Problem:
 
 
 class ContentError(Exception):
-    """Content or prompt files are invalid; ``.problems`` lists every problem found."""
+    """Content or prompt files are invalid. ``.problems`` lists the problems found (at most
+    :data:`MAX_PROBLEMS_PER_FILE` per file, plus one line per file saying how many more there
+    were); ``.total`` counts them all."""
 
-    def __init__(self, problems: Iterable[Problem]) -> None:
+    def __init__(self, problems: Iterable[Problem], total: int | None = None) -> None:
         self.problems: list[Problem] = sorted(
             problems, key=lambda p: (p.file, p.line if p.line is not None else 0)
         )
+        self.total = total if total is not None else len(self.problems)
         super().__init__(self.report())
 
     def report(self) -> str:
         """One line per problem, sorted by file then line."""
         return "\n".join(str(p) for p in self.problems)
+
+
+class Problems:
+    """Problems found in one load: the first :data:`MAX_PROBLEMS_PER_FILE` of each file are
+    kept, the rest only counted (a hostile file can hold a million mistakes)."""
+
+    def __init__(self) -> None:
+        self._kept: list[Problem] = []
+        self._counts: dict[str, int] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self._counts)
+
+    def full(self, file: str) -> bool:
+        """True once ``file`` has as many problems as are listed (skip costly wording)."""
+        return self._counts.get(file, 0) >= MAX_PROBLEMS_PER_FILE
+
+    def add(self, problem: Problem) -> None:
+        count = self._counts.get(problem.file, 0) + 1
+        self._counts[problem.file] = count
+        if count <= MAX_PROBLEMS_PER_FILE:
+            self._kept.append(problem)
+
+    def error(self) -> ContentError:
+        """Every kept problem, and for a file with more, one line saying how many."""
+        summaries = [
+            Problem(file, "", None, f"{count:,} problems in this file; the first "
+                                    f"{MAX_PROBLEMS_PER_FILE} found are listed")
+            for file, count in self._counts.items() if count > MAX_PROBLEMS_PER_FILE
+        ]
+        return ContentError([*summaries, *self._kept], total=sum(self._counts.values()))
 
 
 def format_path(path: KeyPath) -> str:

@@ -22,7 +22,7 @@ from bot.content.limits import (
     MAX_SET_TITLE,
 )
 from bot.content.problems import KeyPath
-from bot.content.yaml_file import YamlFile
+from bot.content.yaml_file import YamlFile, clipped_repr
 from bot.models import AnswerField, ExampleLink, Prompt, PromptSet
 
 
@@ -68,17 +68,20 @@ def _prompt(b: Build, f: YamlFile, raw: Any, where: KeyPath, number: int) -> Pro
         if key_question:
             b.ref(f, (*where, "key_question"), "key question", key_question)
     fields: list[AnswerField] = []
+    field_ids: set[str] = set()
     for i, raw_field in enumerate(f.items(m, where, "fields", least=1, most=MAX_FIELDS,
                                           what="fields")):
         answer_field = _field(f, raw_field, (*where, "fields", i))
         if answer_field is None:
             continue
-        if any(existing.id == answer_field.id for existing in fields):
+        if answer_field.id in field_ids:
             f.problem((*where, "fields", i, "id"),
                       f"duplicate field id {answer_field.id!r} in this prompt")
             continue
+        field_ids.add(answer_field.id)
         fields.append(answer_field)
     links: list[ExampleLink] = []
+    linked: set[str] = set()
     for i, raw_link in enumerate(f.items(m, where, "examples", most=MAX_LINKED_EXAMPLES,
                                          what="linked examples")):
         l_where = (*where, "examples", i)
@@ -87,9 +90,10 @@ def _prompt(b: Build, f: YamlFile, raw: Any, where: KeyPath, number: int) -> Pro
             continue
         eid = f.ident(lm, l_where, "example")
         look_at = f.text(lm, l_where, "look_at", MAX_LOOK_AT)
-        if eid and any(link.example_id == eid for link in links):
+        if eid and eid in linked:
             f.problem((*l_where, "example"), f"example {eid!r} is linked twice")
         elif eid and look_at:
+            linked.add(eid)
             links.append(ExampleLink(eid, look_at))
             b.ref(f, (*l_where, "example"), "example", eid)
     if not (pid and title and question and guidance):
@@ -108,7 +112,7 @@ def _field(f: YamlFile, raw: Any, where: KeyPath) -> AnswerField | None:
     style = m.get("style", "paragraph")
     if style not in FIELD_STYLES:
         f.problem((*where, "style"),
-                  f"style must be 'short' or 'paragraph', got {style!r}")
+                  f"style must be 'short' or 'paragraph', got {clipped_repr(style)}")
         style = "paragraph"
     required = f.boolean(m, where, "required", True)
     max_length = f.integer(m, where, "max_length", 1000, 1, MAX_ANSWER_LENGTH) or 1000
