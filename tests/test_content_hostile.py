@@ -183,7 +183,7 @@ def test_too_many_bytes_together_stops_reading(tmp_path: Path) -> None:
 def test_too_many_values_together_stops_reading(tmp_path: Path) -> None:
     prompts = tmp_path / "prompts"
     prompts.mkdir()
-    values = MAX_FILE_NODES - 100
+    values = MAX_FILE_NODES - 500  # (and the prompt set itself)
     for i in range(MAX_TOTAL_NODES // values + 2):
         (prompts / f"s{i:02d}.yaml").write_text(prompt_set(f"s{i:02d}", padding=["x"] * values))
     error = problems(prompts=[prompts])

@@ -24,6 +24,15 @@ class Ref:
 
 
 @dataclass
+class PromptPlace:
+    """Where a prompt is written: its file, its key path, the key path of each example link."""
+
+    file: YamlFile
+    path: KeyPath
+    link_paths: list[KeyPath]
+
+
+@dataclass
 class Build:
     problems: Problems = field(default_factory=Problems)
     budget: Budget = field(default_factory=Budget)
@@ -35,6 +44,8 @@ class Build:
     defined: dict[tuple[str, str], str] = field(default_factory=dict)  # (kind, id) -> where
     refs: list[Ref] = field(default_factory=list)
     numbers: dict[int, str] = field(default_factory=dict)  # key question number -> where
+    # prompt set id -> prompt id -> where it is written (to report on its example links)
+    prompt_places: dict[str, dict[str, PromptPlace]] = field(default_factory=dict)
 
     def open(self, path: Path) -> YamlFile | None:
         f = YamlFile(display(path), self.problems, self.budget)

@@ -1,4 +1,8 @@
-"""``examples/*.yaml``: the worked examples, each linked to the key questions it illuminates."""
+"""``examples/*.yaml``: the worked examples, each linked to the key questions it illuminates.
+
+These links are the one source of truth for which example belongs to which question: the
+``/examples`` listing and the cards of prompts with a ``key_question`` both come from them.
+``from_report`` (default false) says whether the example is taken from the seminar report."""
 
 from __future__ import annotations
 
@@ -37,7 +41,7 @@ def load_examples(b: Build, path: Path) -> None:
 def _example(b: Build, f: YamlFile, raw: Any, where: KeyPath) -> Example | None:
     m = f.mapping(raw, where,
                   ("id", "title", "organisation", "event", "summary", "questions"),
-                  ("speakers", "programmes", "source_note"))
+                  ("speakers", "programmes", "source_note", "from_report"))
     if m is None:
         return None
     eid = f.ident(m, where)
@@ -46,6 +50,7 @@ def _example(b: Build, f: YamlFile, raw: Any, where: KeyPath) -> Example | None:
     event = f.text(m, where, "event", MAX_LINE)
     summary = f.text(m, where, "summary", MAX_SUMMARY)
     note = f.text(m, where, "source_note", MAX_NOTE, required=False) or ""
+    from_report = f.boolean(m, where, "from_report", False)
     speakers = [read_speaker(f, s, (*where, "speakers", i))
                 for i, s in enumerate(f.items(m, where, "speakers", what="speakers"))]
     programmes: dict[str, None] = {}  # (ordered, with fast "in")
@@ -82,5 +87,5 @@ def _example(b: Build, f: YamlFile, raw: Any, where: KeyPath) -> Example | None:
         id=eid, title=title, organisation=organisation,
         speakers=tuple(s for s in speakers if s is not None), event=event,
         summary=summary, programmes=tuple(programmes), questions=tuple(links),
-        source_file=f.display, source_note=note,
+        source_file=f.display, source_note=note, from_report=from_report,
     )

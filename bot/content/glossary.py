@@ -1,4 +1,7 @@
-"""``glossary.yaml``: programmes, organisations and terms the examples name."""
+"""``glossary.yaml``: programmes, organisations and terms the examples name.
+
+``from_report`` (default false) says whether an entry's expansion and description are taken
+from the seminar report; cards show entries that are not under a heading that says so."""
 
 from __future__ import annotations
 
@@ -21,7 +24,8 @@ def load_glossary(b: Build, path: Path) -> None:
         return
     for i, raw in enumerate(f.items(top, (), "glossary", least=1, what="entries")):
         where: KeyPath = ("glossary", i)
-        m = f.mapping(raw, where, ("id", "term", "expansion", "description"), ("source_note",))
+        m = f.mapping(raw, where, ("id", "term", "expansion", "description"),
+                      ("from_report", "source_note"))
         if m is None:
             continue
         gid = f.ident(m, where)
@@ -29,5 +33,7 @@ def load_glossary(b: Build, path: Path) -> None:
         expansion = f.text(m, where, "expansion", MAX_LINE)
         description = f.text(m, where, "description", MAX_DESCRIPTION)
         note = f.text(m, where, "source_note", MAX_NOTE, required=False) or ""
+        from_report = f.boolean(m, where, "from_report", False)
         if gid and b.define(f, where, "glossary", gid) and term and expansion and description:
-            b.glossary[gid] = GlossaryEntry(gid, term, expansion, description, note)
+            b.glossary[gid] = GlossaryEntry(gid, term, expansion, description, note,
+                                            from_report=from_report)

@@ -25,20 +25,21 @@ import fnmatch
 import logging
 import os
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
 
 from bot.content import safe_yaml
-from bot.content.build import Build
+from bot.content.build import Build, PromptPlace
 from bot.content.examples import FOLDER_NAME as EXAMPLES
 from bot.content.examples import load_examples
 from bot.content.glossary import FILE_NAME as GLOSSARY
 from bot.content.glossary import load_glossary
 from bot.content.key_questions import FILE_NAME as KEY_QUESTIONS
 from bot.content.key_questions import load_key_questions
-from bot.content.limits import MAX_ENTRIES, MAX_FILES
+from bot.content.limits import MAX_ENTRIES, MAX_FILES, MAX_LINKED_EXAMPLES
 from bot.content.problems import Problem, display
 from bot.content.prompt_sets import load_prompt_set
-from bot.models import Library
+from bot.models import Example, ExampleLink, Library, Prompt
 
 log = logging.getLogger("bot.content")
 
@@ -56,6 +57,52 @@ def _check_refs(b: Build) -> None:
         close = ref.file.close_match(ref.target, table)
         hint = f" (did you mean {close!r}?)" if close else ""
         ref.file.problem(ref.path, f"unknown {ref.kind} id {ref.target!r}{hint}")
+
+
+def _resolve_examples(b: Build) -> None:
+    """Give each prompt with a key question every example linked to that question (its own
+    list first), so that its card and ``/examples`` agree: the examples' ``questions:`` are
+    the one source of truth. A prompt may not list an example its key question lacks."""
+    linked: dict[str, list[Example]] = {}
+    for example in b.examples.values():
+        for link in example.questions:
+            linked.setdefault(link.question_id, []).append(example)
+    for set_id, pset in list(b.prompt_sets.items()):
+        places = b.prompt_places[set_id]
+        prompts = tuple(_resolved(b, prompt, places[prompt.id], linked)
+                        for prompt in pset.prompts)
+        b.prompt_sets[set_id] = replace(pset, prompts=prompts)
+
+
+def _why(example: Example, question_id: str) -> str | None:
+    return next((q.why for q in example.questions if q.question_id == question_id), None)
+
+
+def _resolved(b: Build, prompt: Prompt, place: PromptPlace,
+              linked: dict[str, list[Example]]) -> Prompt:
+    kq = prompt.key_question
+    links: list[ExampleLink] = []
+    for link, path in zip(prompt.examples, place.link_paths, strict=True):
+        example = b.examples.get(link.example_id)
+        if example is None:
+            continue  # unknown (reported already) or invalid (its file has problems)
+        why = _why(example, kq) if kq else None
+        if kq and why is None:
+            place.file.problem((*path, "example"), (
+                f"example {example.id!r} is not linked to key question {kq!r}, so /examples "
+                f"would not list it for that question: link it in {example.source_file} "
+                "(its questions:) or remove it here"))
+            continue
+        links.append(ExampleLink(example.id, link.look_at or why or ""))
+    if kq:
+        listed = {link.example_id for link in links}
+        links += [ExampleLink(e.id, _why(e, kq) or "")
+                  for e in linked.get(kq, []) if e.id not in listed]
+        if len(links) > MAX_LINKED_EXAMPLES:
+            place.file.problem((*place.path, "key_question"), (
+                f"{len(links)} examples are linked to key question {kq!r} (in the examples' "
+                f"files and this prompt's list); a card shows at most {MAX_LINKED_EXAMPLES}"))
+    return replace(prompt, examples=tuple(links))
 
 
 def _unique_dirs(dirs: Iterable[Path | str]) -> list[Path]:
@@ -194,6 +241,7 @@ def load_library(content_dirs: Iterable[Path], prompt_dirs: Iterable[Path]) -> L
             _prompt_folder(b, folder, first=index == 0)
     if not b.budget.stopped:  # (otherwise ids defined in unread files would look unknown)
         _check_refs(b)
+        _resolve_examples(b)
     if b.problems:
         raise b.problems.error()
     library = Library(

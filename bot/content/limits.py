@@ -28,6 +28,7 @@ MAX_WHY = 200
 MAX_NAME = 100
 MAX_LINE = 200  # roles, organisations, event names, expansions
 MAX_NOTE = 1000
+MAX_MINUTES = 240  # a prompt's suggested minutes
 
 # What one load reads at most, so that any folder (a content pack from anywhere) gets a
 # verdict within about a second and a few tens of MB of memory (bench/hostile_content.py).
