@@ -23,7 +23,7 @@ def _report_content_problems(exc: ContentError) -> None:
     """One line per problem (file, line, key path, what is wrong), then the count."""
     files = len({p.file for p in exc.problems})
     print(exc.report(), file=sys.stderr)
-    print(f"{len(exc.problems)} problem{'s' if len(exc.problems) != 1 else ''} in "
+    print(f"{exc.total} problem{'s' if exc.total != 1 else ''} in "
           f"{files} file{'s' if files != 1 else ''}.", file=sys.stderr)
 
 

@@ -28,25 +28,40 @@ WORKSHOP = "Evidence into practice (demo)"
 # They describe an imaginary local authority and make no claims about real organisations.
 ANSWERS: dict[str, list[list[str]]] = {
     "group-a": [
-        ["Fewer teenagers coming into care in crisis; more staying safely at home.",
-         "Our own data on who enters care aged 13+, and what families tell us.",
-         "Social workers, schools, young people with care experience, parents."],
-        ["An intensive family-based intervention, because it works with the whole family.",
-         "Start in one locality, then grow team by team as referrals prove out.",
-         "Build it into the core budget, not a pilot fund; train our own supervisors."],
-        ["Days in care avoided; placement stability; young people's own views.",
-         "Set-up, training and licence costs; staff time; costs of care avoided.",
-         "Compare cost per family with the cost of the placements it prevents."],
+        ["Fewer teenagers coming into care in a crisis; more staying safely at home.",
+         "Young people aged 13-17 on the edge of care, and their families.",
+         "Our data: entries to care at 13+ rose for three years running; families tell us "
+         "help came too late.",
+         "Care-entry data first, then a session with young people with care experience and "
+         "with parents, then schools and the police."],
+        ["An intensive family-based intervention",
+         "It works with the whole family at home, where the crisis starts.",
+         "Start in one locality with one team; add a team a year as referrals show the need.",
+         "Core budget rather than a pilot fund; train our own supervisors; report to the "
+         "children's board each year."],
+        ["Days in care avoided for young people aged 13-17",
+         "Days in care: last year's figures as the baseline, monthly from the case system, "
+         "by the performance team. Young people's views: a survey every six months.",
+         "Set-up, training and licence costs; staff time; supervision; the cost of care "
+         "avoided.",
+         "Cost per family against the cost of the placements avoided, reviewed with "
+         "commissioners each year."],
     ],
     "group-b": [
-        ["Children in residential care feeling safer and more settled at home.",
-         "Incident reports, staff turnover, and what children say in reviews.",
-         "Residential staff, managers, the children living in the homes."],
-        ["Whole-home staff training, so the approach is shared by every shift.",
+        ["Children in our children's homes feeling safer and more settled.",
+         "Children and young people living in our children's homes.",
+         "Incident reports, staff turnover, and what children say in their reviews.",
+         "A review of incident data, then listening sessions with the children and staff of "
+         "every home."],
+        ["Whole-home staff training",
+         "The change is about daily life in the homes, so every shift needs the same "
+         "approach.",
          "Every home in the county, one home per term.",
          "Refresher training for new starters and peer support between homes."],
-        ["Staff confidence and skills; placement moves; missing episodes.",
-         "Trainer time, cover for staff while training, materials.",
+        ["Fewer placement moves for children in our homes",
+         "Placement moves and missing episodes: last year as the baseline, quarterly from "
+         "case records, by home managers. Staff confidence: a survey before and after.",
+         "Trainer time, cover for staff while they train, materials.",
          "Cost per home trained against the cost of placement breakdowns."],
     ],
 }
@@ -81,13 +96,31 @@ class Transcript:
             self.line(f"    [files: {', '.join(files)}]")
 
 
+# A backslash before ASCII punctuation is an escape: Discord shows the character alone.
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
+_HIDDEN = 0xF0000  # escaped characters are parked in a private-use plane meanwhile
+_EMPHASIS = [
+    re.compile(r"\*\*(.+?)\*\*", re.S),  # bold
+    re.compile(r"__(.+?)__", re.S),  # underline
+    re.compile(r"~~(.+?)~~", re.S),  # strikethrough
+    re.compile(r"\|\|(.+?)\|\|", re.S),  # spoiler
+    re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])"),  # italics
+    re.compile(r"(?<![\w_])_(?=\S)([^_\n]+?)(?<=\S)_(?![\w_])"),  # italics
+    re.compile(r"`([^`\n]+)`"),  # inline code
+]
+
+
 def _plain(text: str) -> str:
-    """Discord markdown as a terminal shows it best: without the asterisks."""
-    text = re.sub(r"\*\*(.+?)\*\*", r"\1", text)
-    return re.sub(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])", r"\1", text)
+    """Discord markdown as a Discord user reads it: escapes resolved, emphasis shown plainly
+    (no asterisks, underscores or backticks), invisible characters dropped."""
+    text = _ESCAPED.sub(lambda m: chr(_HIDDEN + ord(m[1])), text)
+    for pattern in _EMPHASIS:
+        text = pattern.sub(r"\1", text)
+    text = re.sub(r"[\U000F0000-\U000F007F]", lambda m: chr(ord(m[0]) - _HIDDEN), text)
+    return text.replace("\u200b", "")
 
 
-def _shorten(text: str, lines: int = 14) -> str:
+def _shorten(text: str, lines: int = 40) -> str:
     rows = text.splitlines()
     if len(rows) <= lines:
         return text

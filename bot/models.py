@@ -56,7 +56,10 @@ class Example:
     programmes: tuple[str, ...]
     questions: tuple[QuestionLink, ...]
     source_file: str = ""
-    source_note: str = ""  # provenance / caveats (for editors)
+    source_note: str = ""  # provenance / caveats: what the source does not say (shown)
+    # True when the summary, people, organisation and event are taken from the seminar
+    # report; False for anything added from elsewhere (e.g. an organiser's own examples).
+    from_report: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +68,10 @@ class GlossaryEntry:
     term: str
     expansion: str
     description: str
-    source_note: str = ""  # provenance / caveats (for editors)
+    source_note: str = ""  # where the expansion comes from, or how the report differs (shown)
+    # True only when the expansion and description are taken from the seminar report; the
+    # bundled entries are all context added from elsewhere (False), and cards say so.
+    from_report: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +87,9 @@ class AnswerField:
 
 @dataclass(frozen=True, slots=True)
 class ExampleLink:
+    """An example shown on a prompt's card, and what to look at in it. For a prompt with a
+    key question, ``look_at`` defaults to the example's own ``why`` for that question."""
+
     example_id: str
     look_at: str
 
@@ -93,8 +102,11 @@ class Prompt:
     question: str
     guidance: str
     fields: tuple[AnswerField, ...]
+    # For a prompt with a key question: every example linked to that question (in the
+    # examples' files), the prompt's own list first. Otherwise: the prompt's own list.
     examples: tuple[ExampleLink, ...] = ()
     key_question: str | None = None
+    minutes: int | None = None  # suggested time for this prompt, shown on its card
 
     def field_by_id(self, field_id: str) -> AnswerField | None:
         return next((f for f in self.fields if f.id == field_id), None)
@@ -108,6 +120,13 @@ class PromptSet:
     prompts: tuple[Prompt, ...]
     source_file: str = ""
     answers: AnswerMode = "individual"  # default answer mode for sessions of this set
+
+    @property
+    def minutes(self) -> int | None:
+        """The suggested minutes of all prompts together (None if a prompt has none)."""
+        if any(p.minutes is None for p in self.prompts):
+            return None
+        return sum(p.minutes or 0 for p in self.prompts)
 
     def prompt_by_id(self, prompt_id: str) -> Prompt | None:
         return next((p for p in self.prompts if p.id == prompt_id), None)

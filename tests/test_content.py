@@ -85,30 +85,65 @@ def test_every_key_question_has_examples(bundled: Library) -> None:
         assert len(bundled.examples_for_question(qid)) >= 3, qid
 
 
-def test_key_questions_prompt_set(bundled: Library) -> None:
-    pset = bundled.prompt_sets["key-questions"]
+@pytest.mark.parametrize("set_id", ["key-questions", "key-questions-group"])
+def test_key_questions_prompt_set(bundled: Library, set_id: str) -> None:
+    pset = bundled.prompt_sets[set_id]
     assert [p.id for p in pset.prompts] == KEY_QUESTION_IDS
     assert [p.number for p in pset.prompts] == [1, 2, 3]
     for prompt in pset.prompts:
         assert prompt.key_question == prompt.id
         # The prompt asks the panel's question, word for word.
         assert prompt.question == bundled.key_questions[prompt.id].text
-        assert 1 <= len(prompt.fields) <= 5
+        # at most 4 text fields: a form holds 5 components, one is kept for a cite field
+        assert 1 <= len(prompt.fields) <= 4
         assert any(f.required for f in prompt.fields)
         assert prompt.examples
         for link in prompt.examples:
             assert link.example_id in bundled.examples
             assert link.look_at
+        assert prompt.minutes is not None and 20 <= prompt.minutes <= 30
+    assert pset.minutes is not None and 75 <= pset.minutes <= 90
     assert pset.prompt_by_number(2) is pset.prompt_by_id("scale-and-sustain")
+
+
+@pytest.mark.parametrize("set_id", ["key-questions", "key-questions-group"])
+def test_key_question_fields_fit_the_questions(bundled: Library, set_id: str) -> None:
+    """Q1 asks *how* you identify the change; Q3 asks for the steps to measure outcomes and
+    value for money (required: it is half the question); short fields line up across
+    groups."""
+    pset = bundled.prompt_sets[set_id]
+    fields = {p.id: {f.id: f for f in p.fields} for p in pset.prompts}
+    assert list(fields["identify-change"]) == ["change", "for-whom", "evidence",
+                                               "how-identified"]
+    assert list(fields["scale-and-sustain"]) == ["intervention", "fit", "scale", "sustain"]
+    assert list(fields["measure-impact"]) == ["first-outcome", "outcomes", "costs", "value"]
+    assert all(f.required for p in fields.values() for f in p.values())
+    assert fields["measure-impact"]["value"].required
+    for short in (fields["identify-change"]["for-whom"],
+                  fields["scale-and-sustain"]["intervention"],
+                  fields["measure-impact"]["first-outcome"]):
+        assert short.style == "short" and short.max_length <= 200
+    placeholders = [f.placeholder for p in pset.prompts for f in p.fields]
+    assert all(placeholders) and len(set(placeholders)) == len(placeholders)
+
+
+def test_group_set_declares_group_answers(bundled: Library) -> None:
+    assert bundled.prompt_sets["key-questions-group"].answers == "group"
+    assert bundled.prompt_sets["key-questions"].answers == "individual"
+    assert bundled.prompt_sets["quick-reflection"].answers == "individual"
 
 
 def test_quick_reflection_set(bundled: Library) -> None:
     pset = bundled.prompt_sets["quick-reflection"]
     assert len(pset.prompts) == 3
+    assert pset.minutes == 20
     for prompt in pset.prompts:
         assert len(prompt.fields) == 1
         assert prompt.fields[0].style == "short" and prompt.fields[0].required
         assert prompt.key_question in bundled.key_questions
+        # it quotes the panel's question, and links at least one example
+        assert prompt.question == bundled.key_questions[prompt.key_question].text
+        assert prompt.examples
 
 
 def test_event_context(bundled: Library) -> None:
@@ -166,9 +201,17 @@ VALID_EXAMPLE: dict[str, Any] = {
 }
 
 
+class _PlainDumper(yaml.SafeDumper):
+    """Writes a repeated value out in full (content files may not use anchors/aliases)."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 def write(path: Path, data: Any) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = data if isinstance(data, str) else yaml.safe_dump(data, sort_keys=False)
+    text = data if isinstance(data, str) else yaml.dump(data, Dumper=_PlainDumper,
+                                                        sort_keys=False)
     path.write_text(text, encoding="utf-8")
     return path
 
@@ -306,6 +349,25 @@ PROMPT_CASES = [
      "prompts[0].examples[0].look_at", "look_at is 201 characters; the limit is 200"),
     ("prompt-not-mapping", _set("prompts.0", "just text"), "prompts[0]",
      "expected a mapping of keys, got text"),
+    ("minutes-zero", _set("prompts.0.minutes", 0), "prompts[0].minutes",
+     "minutes is 0; it must be at least 1"),
+    ("minutes-text", _set("prompts.0.minutes", "ten"), "prompts[0].minutes",
+     "expected a whole number, got text"),
+    ("minutes-too-many", _set("prompts.0.minutes", 241), "prompts[0].minutes",
+     "minutes is 241; the limit is 240"),
+    ("bad-answer-mode", _set("answers", "groups"), "answers",
+     "answers must be 'individual' or 'group', got 'groups'"),
+    ("example-not-linked-to-key-question",
+     _set("prompts.0.examples.0.example", "holmes-costs-value"),
+     "prompts[0].examples[0].example",
+     "example 'holmes-costs-value' is not linked to key question 'identify-change', so "
+     "/examples would not list it for that question: link it in "
+     "content/examples/research.yaml (its questions:) or remove it here"),
+    ("look-at-needed-without-key-question",
+     lambda data: data["prompts"][0].pop("key_question")
+     and data["prompts"][0]["examples"][0].pop("look_at"),
+     "prompts[0].examples[0].look_at", "look_at is required here: this prompt has no "
+     "key_question"),
 ]
 
 
@@ -389,6 +451,13 @@ CONTENT_CASES = [
      "number 2 is already used by key question 'scale-and-sustain' at content/key-questions"),
     ("stray-file", "glosary.yaml", {"glossary": []},
      "", "unexpected file in a content folder (did you mean 'glossary.yaml'?)"),
+    ("example-from-report-not-bool", "examples/x.yaml",
+     {"examples": [{**VALID_EXAMPLE, "from_report": "yes"}]},
+     "examples[0].from_report", "expected true or false, got text"),
+    ("glossary-from-report-not-bool", "glossary.yaml",
+     {"glossary": [{"id": "zz", "term": "ZZ", "expansion": "Z", "description": "D",
+                    "from_report": 1}]},
+     "glossary[0].from_report", "expected true or false, got the number 1"),
 ]
 
 
@@ -469,7 +538,7 @@ def test_problems_across_files_are_sorted(tmp_path: Path) -> None:
         (b"id: \xff\xfe broken\n", "not valid UTF-8"),
         (b"id: x\nid: y\n", "duplicate key 'id' (first given on line 1)"),
         (b"id: !custom x\n", "YAML tag '!custom' is not allowed"),
-        (b"id: x\ntitle: &t [*t]\n", "title: expected text, got a list"),
+        (b"id: x\ntitle: &t [*t]\n", "broken.yaml:2: YAML anchor &t is not allowed"),
     ],
     ids=["empty", "comment-only", "list", "scalar", "unclosed", "tab", "latin1", "dup-key",
          "custom-tag", "recursive-alias"],
@@ -533,7 +602,6 @@ def test_empty_base_prompt_dir(tmp_path: Path) -> None:
 def test_organiser_folders_add_to_bundled(tmp_path: Path) -> None:
     content = tmp_path / "organiser" / "content"
     prompts = tmp_path / "organiser" / "prompts"
-    write(content / "examples" / "local.yaml", {"examples": [VALID_EXAMPLE]})
     write(content / "glossary.yaml",
           {"glossary": [{"id": "local-term", "term": "LT", "expansion": "Local term",
                          "description": "Only here."}]})
@@ -541,6 +609,9 @@ def test_organiser_folders_add_to_bundled(tmp_path: Path) -> None:
     data["prompts"][0]["examples"].append(
         {"example": "organiser-example", "look_at": "The local example."})
     write(prompts / "local.yaml", data)
+    example = {**VALID_EXAMPLE, "questions": [
+        *VALID_EXAMPLE["questions"], {"question": "identify-change", "why": "Look locally."}]}
+    write(content / "examples" / "local.yaml", {"examples": [example]})
 
     library = load_library([BUNDLED_CONTENT_DIR, content], [BUNDLED_PROMPTS_DIR, prompts])
     assert {"key-questions", "quick-reflection", "organiser-set"} <= set(library.prompt_sets)
@@ -549,8 +620,18 @@ def test_organiser_folders_add_to_bundled(tmp_path: Path) -> None:
     assert library.examples["organiser-example"].speakers[0].name == "A Person"
     assert library.examples["organiser-example"] in library.examples_for_question(
         "measure-impact")
-    linked = [link.example_id for link in library.prompt_sets["organiser-set"].prompts[0].examples]
-    assert linked == ["leeds-strategic-reform", "organiser-example"]
+    assert not library.examples["organiser-example"].from_report  # (it did not say so)
+    # its card: the listed examples first, then every other example linked to its question
+    links = library.prompt_sets["organiser-set"].prompts[0].examples
+    linked = [link.example_id for link in links]
+    assert linked[:2] == ["leeds-strategic-reform", "organiser-example"]
+    assert set(linked) == {e.id for e in library.examples_for_question("identify-change")}
+    assert links[1].look_at == "The local example."
+    # the organiser's example shows on the bundled key-questions card too
+    bundled_q1 = library.prompt_sets["key-questions"].prompt_by_id("identify-change")
+    assert bundled_q1 is not None
+    assert [link.look_at for link in bundled_q1.examples
+            if link.example_id == "organiser-example"] == ["Look locally."]
 
 
 @pytest.mark.parametrize(
@@ -589,10 +670,29 @@ def test_colliding_prompt_set_id_names_both_files(tmp_path: Path) -> None:
            "prompts/key-questions.yaml" in report
 
 
+def test_a_card_holds_at_most_25_linked_examples(tmp_path: Path) -> None:
+    """Examples linked to a key question all show on the cards of its prompts, so adding
+    many can make a card overflow: the prompt is named, with the count."""
+    extra = tmp_path / "organiser"
+    bundled_q1 = len(load_library([BUNDLED_CONTENT_DIR], [BUNDLED_PROMPTS_DIR])
+                     .examples_for_question("identify-change"))
+    more = [{**VALID_EXAMPLE, "id": f"local-{i}",
+             "questions": [{"question": "identify-change", "why": "Look."}]}
+            for i in range(26 - bundled_q1)]
+    write(extra / "examples" / "many.yaml", {"examples": more})
+    error = load_errors([BUNDLED_CONTENT_DIR, extra], [BUNDLED_PROMPTS_DIR])
+    message = ("26 examples are linked to key question 'identify-change' (in the examples' "
+               "files and this prompt's list); a card shows at most 25")
+    named = {p.file for p in error.problems
+             if p.key == "prompts[0].key_question" and p.message == message}
+    assert named == {"prompts/key-questions.yaml", "prompts/key-questions-group.yaml",
+                     "prompts/quick-reflection.yaml"}
+
+
 def test_same_folder_twice_is_loaded_once() -> None:
     library = load_library([BUNDLED_CONTENT_DIR, BUNDLED_CONTENT_DIR],
                            [BUNDLED_PROMPTS_DIR, BUNDLED_PROMPTS_DIR])
-    assert len(library.prompt_sets) == 2
+    assert len(library.prompt_sets) == 3
 
 
 # --------------------------------------------------------------------------- CLI
@@ -609,7 +709,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 def test_cli_validate_bundled(clean_env: None, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate"]) == 0
     out = capsys.readouterr().out
-    assert "OK:" in out and "3 key questions" in out and "key-questions" in out
+    assert "OK:" in out and "3 key questions" in out and "key-questions-group" in out
 
 
 def test_cli_validate_bad_prompts(

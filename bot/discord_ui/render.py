@@ -52,24 +52,28 @@ def pace_label(session: SessionRow) -> str:
 def prompt_card(
     library: Library, pset: PromptSet, prompt: Prompt, session: SessionRow
 ) -> discord.Embed:
-    """The card a group sees for one prompt: question, guidance, fields, linked examples."""
+    """The card a group sees for one prompt: question, guidance, suggested time, fields,
+    linked examples."""
+    question = f"**{prompt.question}**"
+    kq = library.key_questions.get(prompt.key_question or "")
+    if kq is not None and prompt.question == kq.text:
+        question += (f"\n*Key question {kq.number} as the panels put it, quoted from "
+                     f"{_report(library, article=True)}*")
     embed = discord.Embed(
         title=clip(f"Prompt {prompt.number} of {len(pset.prompts)} · {prompt.title}", EMBED_TITLE),
-        description=clip(f"**{prompt.question}**\n\n{prompt.guidance}", EMBED_DESCRIPTION),
+        description=clip(f"{question}\n\n{prompt.guidance}", EMBED_DESCRIPTION),
         colour=COLOUR if session.status is SessionStatus.OPEN else COLOUR_WARN,
     )
+    if prompt.minutes:
+        embed.add_field(name="Suggested time", value=f"About {prompt.minutes} minutes",
+                        inline=False)
     fields = "\n".join(
         f"• {f.label}" + ("" if f.required else " *(optional)*") for f in prompt.fields
     )
     embed.add_field(name="Your answer covers", value=clip(fields, FIELD_VALUE), inline=False)
     if prompt.examples:
-        lines = [
-            f"• **{library.examples[link.example_id].title}**: {link.look_at}"
-            for link in prompt.examples
-            if link.example_id in library.examples
-        ]
         embed.add_field(
-            name="Seminar examples to look at", value=_join_clipped(lines, FIELD_VALUE),
+            name="Seminar examples to look at", value=_card_examples(library, prompt),
             inline=False,
         )
     state = {
@@ -83,6 +87,29 @@ def prompt_card(
         f"session {session.id}", 2048,
     ))
     return embed
+
+
+def _report(library: Library, *, article: bool = False) -> str:
+    """The seminar report, as the content names it (e.g. "NIS seminar report (2016)")."""
+    name = library.event.source if library.event and library.event.source else "report"
+    return f"the {name}" if article else name
+
+
+def _not_from_report(example: Example) -> str:
+    return "" if example.from_report else " *(not from the report)*"
+
+
+def _card_examples(library: Library, prompt: Prompt) -> str:
+    """Every linked example with what to look at in it; titles only when that would not
+    fit, so that the card still names them all (the Examples button gives the reasons)."""
+    examples = [(library.examples[link.example_id], link.look_at)
+                for link in prompt.examples if link.example_id in library.examples]
+    full = [f"• **{e.title}**{_not_from_report(e)}: {look_at}" if look_at
+            else f"• **{e.title}**{_not_from_report(e)}" for e, look_at in examples]
+    if len("\n".join(full)) <= FIELD_VALUE:
+        return "\n".join(full)
+    return _join_clipped([f"• {e.title}{_not_from_report(e)}" for e, _ in examples],
+                         FIELD_VALUE)
 
 
 def _join_clipped(lines: list[str], limit: int) -> str:
@@ -102,21 +129,23 @@ def _join_clipped(lines: list[str], limit: int) -> str:
 
 
 def example_card(library: Library, example: Example) -> discord.Embed:
+    """One example: what the report says (summary, who, where and when), notes on the
+    source, the key questions it is linked to, and, marked as not from the report, what the
+    names it mentions stand for."""
     embed = discord.Embed(
         title=clip(example.title, EMBED_TITLE),
         description=clip(example.summary, EMBED_DESCRIPTION),
         colour=COLOUR,
     )
+    report = _report(library, article=True)
+    embed.set_author(name=clip(
+        f"From {report}" if example.from_report
+        else f"Not from {report}: added to this bot's content", 256))
     embed.add_field(name="Who", value=clip(_who(example), FIELD_VALUE), inline=False)
     embed.add_field(name="Where and when", value=clip(example.event, FIELD_VALUE), inline=False)
-    if example.programmes:
-        names = []
-        for pid in example.programmes:
-            entry = library.glossary.get(pid)
-            names.append(f"**{entry.term}**: {entry.expansion}" if entry else pid)
-        embed.add_field(
-            name="Programmes", value=_join_clipped(names, FIELD_VALUE), inline=False
-        )
+    if example.source_note:
+        embed.add_field(name="About the source", value=clip(example.source_note, FIELD_VALUE),
+                        inline=False)
     if example.questions:
         lines = []
         for link in example.questions:
@@ -124,11 +153,21 @@ def example_card(library: Library, example: Example) -> discord.Embed:
             label = f"Q{kq.number}. {kq.title}" if kq else link.question_id
             lines.append(f"• **{label}**: {link.why}")
         embed.add_field(
-            name="Key questions it illuminates", value=_join_clipped(lines, FIELD_VALUE),
+            name="Key questions it can inform", value=_join_clipped(lines, FIELD_VALUE),
             inline=False,
         )
-    if library.event is not None and library.event.source:
-        embed.set_footer(text=clip(f"Source: {library.event.source}", 2048))
+    entries = [library.glossary[g] for g in example.programmes if g in library.glossary]
+    for from_report, heading in ((True, "Names explained"),
+                                 (False, "Names explained (not from the report)")):
+        lines = [f"**{g.term}**: {g.expansion}" + (f"\n  *{g.source_note}*" if g.source_note
+                                                  else "")
+                 for g in entries if g.from_report is from_report]
+        if lines:
+            embed.add_field(name=heading, value=_join_clipped(lines, FIELD_VALUE), inline=False)
+    embed.set_footer(text=(
+        "Summary, who, where and when: from the report. The key-question links are this "
+        "bot's suggestions." if example.from_report else
+        "The key-question links are suggestions of whoever added this example."))
     return embed
 
 
@@ -149,11 +188,11 @@ def _who(example: Example) -> str:
 def examples_list(library: Library, examples: list[Example], heading: str) -> discord.Embed:
     lines = []
     for e in examples:
-        qs = ", ".join(
-            f"Q{library.key_questions[q.question_id].number}"
+        qs = ", ".join(f"Q{n}" for n in sorted(
+            library.key_questions[q.question_id].number
             for q in e.questions if q.question_id in library.key_questions
-        )
-        lines.append(f"• **{e.title}**" + (f" ({qs})" if qs else ""))
+        ))
+        lines.append(f"• **{e.title}**" + (f" ({qs})" if qs else "") + _not_from_report(e))
     embed = discord.Embed(
         title=clip(heading, EMBED_TITLE),
         description=_join_clipped(lines, EMBED_DESCRIPTION) or "No examples.",

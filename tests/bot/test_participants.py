@@ -31,7 +31,7 @@ async def test_example_command_with_autocomplete(world: World) -> None:
         "example", world.chan, name="holmes-costs-value")).reply()
     assert card.ephemeral
     assert "Lisa Holmes" in card.text and "Loughborough University" in card.text
-    assert card.embeds[0]["footer"]["text"] == "Source: NIS seminar report (2016)"
+    assert card.embeds[0]["author"]["name"] == "From the NIS seminar report (2016)"
     missing = await (await world.alice.run_command("example", world.chan,
                                                    name="nothing like this")).reply()
     assert "No example matches" in missing.text
