@@ -32,6 +32,7 @@ import yaml
 from bot.discord_ui.lifecycle import STOP_BUDGET
 
 ROOT = Path(__file__).resolve().parent.parent
+BUNDLED_SETS = len(list((ROOT / "prompts").glob("*.yaml")))
 BUNDLED_YAML = sorted(p.relative_to(ROOT).as_posix()
                       for folder in ("content", "prompts") for p in (ROOT / folder).rglob("*.yaml"))
 EXPORT_SUFFIXES = [".csv", ".json", ".md", ".xlsx"]
@@ -118,7 +119,8 @@ def _check_installed_bot(venv: Path, tmp_path: Path) -> None:
     version = _ok(_run([venv / "workshop-bot", "--version"], cwd=here, env=env))
     assert version.stdout.strip() == f"workshop-bot {VERSION}"
     validate = _ok(_run([venv / "workshop-bot", "validate"], cwd=here, env=env))
-    assert validate.stdout.startswith("OK: ") and "2 prompt sets" in validate.stdout
+    assert validate.stdout.startswith("OK: ")
+    assert f"{BUNDLED_SETS} prompt sets" in validate.stdout
     demo = _ok(_run([venv / "workshop-bot", "demo", "--out", "exports"], cwd=here, env=env))
     assert "Traceback" not in demo.stderr
     _check_exports(here / "exports")
@@ -162,7 +164,8 @@ def test_the_installed_wheel_works_from_an_empty_folder(
     (here / "mine" / "ours.yaml").write_text(yaml.safe_dump(mine), encoding="utf-8")
     (here / ".env").write_text("EXTRA_PROMPT_DIRS=mine\n", encoding="utf-8")
     validate = _ok(_run([venv / "workshop-bot", "validate"], cwd=here, env=_clean_env()))
-    assert "3 prompt sets" in validate.stdout and "our-own-set" in validate.stdout
+    assert f"{BUNDLED_SETS + 1} prompt sets" in validate.stdout
+    assert "our-own-set" in validate.stdout
 
     # a problem in an installed bundled file: named by its short path, one line each, exit 1,
     # in validate, demo and run alike (run stops before connecting anywhere)
@@ -170,7 +173,12 @@ def test_the_installed_wheel_works_from_an_empty_folder(
                                "print(c.BUNDLED_PROMPTS_DIR)"], cwd=here,
                               env=_clean_env())).stdout.strip())
     broken = installed / "quick-reflection.yaml"
-    broken.write_text(broken.read_text("utf-8").replace("\ntitle:", "\ntitel:", 1), "utf-8")
+    text = broken.read_text("utf-8").replace("\ntitle:", "\ntitel:", 1)
+    broken.write_text(text, "utf-8")
+    lines = text.splitlines()
+    first_key = next(n for n, line in enumerate(lines, 1)
+                     if line.strip() and not line.startswith("#"))
+    titel = next(n for n, line in enumerate(lines, 1) if line.startswith("titel:"))
     here = _empty_folder(tmp_path, "broken")
     reports = []
     for command in (["validate"], ["demo", "--out", "exports"], ["run"]):
@@ -180,8 +188,9 @@ def test_the_installed_wheel_works_from_an_empty_folder(
         assert "Traceback" not in result.stderr
         reports.append(result.stderr.splitlines()[:3])
     assert reports[0] == [
-        "prompts/quick-reflection.yaml:4: title: required key 'title' is missing",
-        "prompts/quick-reflection.yaml:5: titel: unknown key 'titel' (did you mean 'title'?)",
+        f"prompts/quick-reflection.yaml:{first_key}: title: required key 'title' is missing",
+        f"prompts/quick-reflection.yaml:{titel}: titel: unknown key 'titel' "
+        "(did you mean 'title'?)",
         "2 problems in 1 file.",
     ]
     assert reports[1] == reports[2] == reports[0]
