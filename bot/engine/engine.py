@@ -25,6 +25,7 @@ from bot.engine.errors import (
     SessionAlreadyLive,
     WorkshopError,
 )
+from bot.engine.timers import Timers
 from bot.engine.workshop_run import WorkshopRun
 from bot.events import EventBus
 from bot.models import ANSWER_MODES, AnswerMode, Library, Prompt, PromptSet
@@ -84,7 +85,7 @@ def _contributions(history: list[VersionRow]) -> tuple[tuple[str, ...], int, str
     return tuple(names.values()), len(history), history[-1].created_at if history else None
 
 
-class Engine(WorkshopRun):
+class Engine(WorkshopRun, Timers):
     """Runs sessions on top of a :class:`~bot.storage.Storage` and the loaded content
     :class:`Library`; publishes what happened on :attr:`events`; owns the :attr:`scheduler`
     (started by whoever runs the bot)."""
@@ -103,6 +104,7 @@ class Engine(WorkshopRun):
         self._answers: dict[tuple[int, str, int], dict[str, str]] = {}
         self._versions: dict[tuple[int, str], int] = {}  # group answers' current versions
         self._roles: dict[int, int | None] = {}
+        self.register_timers()
 
     @property
     def clock(self) -> Clock:
@@ -123,6 +125,7 @@ class Engine(WorkshopRun):
         for a in await self.db.answers_of_unclosed_sessions():
             self._keep(a)
         self._roles = await self.db.facilitator_roles()
+        await self.load_timers()
 
     def _keep(self, answer: AnswerRow) -> None:
         self._answers[(answer.session_id, answer.prompt_id, answer.user_id)] = answer.fields
@@ -319,6 +322,10 @@ class Engine(WorkshopRun):
         if updated is None:
             raise NotFound("That session no longer exists in this server.")
         self._remember(updated)
+        if status is SessionStatus.CLOSED:
+            await self._drop_timer(updated, "closed")
+        elif current_prompt is not None and current_prompt != session.current_prompt:
+            await self._drop_timer(updated, "moved")
         if current_prompt is not None and current_prompt != session.current_prompt:
             await self.events.publish(ev.PromptMoved(updated, session.current_prompt))
         if status is not None and status is not session.status:

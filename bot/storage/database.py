@@ -17,6 +17,7 @@ from bot.storage.errors import StorageError, StorageNotWritable
 from bot.storage.housekeeping import Housekeeping
 from bot.storage.jobs import Jobs
 from bot.storage.messages import Messages
+from bot.storage.reminders import Reminders
 from bot.storage.schema import SCHEMA_VERSION, apply_migrations, check_writable, configure
 from bot.storage.sessions import Sessions
 from bot.storage.snapshot import Snapshot
@@ -25,7 +26,7 @@ from bot.storage.writer import Writer
 log = logging.getLogger(__name__)
 
 
-class Database(Sessions, Answers, Housekeeping, Messages, Jobs):
+class Database(Sessions, Answers, Housekeeping, Messages, Jobs, Reminders):
     """The one owner of the SQLite file. Open with :meth:`open`, close with :meth:`close`.
 
     Rules kept: parameterised SQL only; WAL, ``synchronous=FULL``, ``busy_timeout``, foreign

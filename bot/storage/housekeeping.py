@@ -45,6 +45,9 @@ def erase_person(conn: sqlite3.Connection, guild_id: int, user_id: int) -> int:
         "(SELECT id FROM workshops WHERE guild_id = ?)",
         (user_id, guild_id),
     )
+    if _has_table(conn, "reminder_subscriptions"):
+        conn.execute("DELETE FROM reminder_subscriptions WHERE guild_id = ? AND user_id = ?",
+                     (guild_id, user_id))
     return count
 
 

@@ -62,6 +62,11 @@ class Jobs(StoreBase):
                                   (kind, key))
         return _job(row) if row else None
 
+    async def jobs_of(self, kind: str) -> list[JobRow]:
+        rows = await self.fetchall(f"SELECT {_COLUMNS} FROM jobs WHERE kind = ? ORDER BY id",
+                                   (kind,))
+        return [_job(r) for r in rows]
+
     async def jobs_due(self, before: str, limit: int = 100) -> list[JobRow]:
         rows = await self.fetchall(
             f"SELECT {_COLUMNS} FROM jobs WHERE due_at <= ? ORDER BY due_at, id LIMIT ?",
