@@ -31,6 +31,9 @@ def card(engine: Engine, session: SessionRow, prompt: Prompt | None = None) -> d
     prompt = prompt or engine.live_prompt(session)
     pset = engine.prompt_set(session.prompt_set)
     embed = render.prompt_card(engine.library, pset, prompt, session)
+    timer = engine.timer_of(session.id)
+    if timer is not None and timer.prompt_number == prompt.number:
+        embed.insert_field_at(0, name="⏱️ Timer", value=render.timer_text(timer), inline=False)
     if session.group_mode:
         embed.insert_field_at(
             max(0, len(embed.fields) - 1), name="One answer for the group",
@@ -62,3 +65,18 @@ async def post_card(bot: discord.Client, engine: Engine, session: SessionRow, no
     channel = bot.get_partial_messageable(session.channel_id)
     message = await outgoing.send(channel, note, **card(engine, session))
     await remember_card(engine, session, message.id)
+
+
+async def refresh_card(bot: discord.Client, engine: Engine, session: SessionRow) -> None:
+    """Edit the session's live card in place (by channel and message id) to show its state
+    now, e.g. a timer started or stopped. A card deleted meanwhile is forgotten."""
+    notes = await engine.db.messages(session.guild_id, CARD, session_id=session.id)
+    if not notes:
+        return
+    note = notes[-1]
+    try:
+        await outgoing.edit(bot, note.channel_id, note.message_id, **card(engine, session))
+    except discord.NotFound:
+        await engine.db.forget_message(note.message_id)
+    except discord.HTTPException as exc:
+        log.warning("could not update the card of session %s: %s", session.id, exc)

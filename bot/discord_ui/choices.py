@@ -18,6 +18,11 @@ ANSWER_CHOICES = [
     app_commands.Choice(name="each person answers", value="individual"),
     app_commands.Choice(name="one agreed answer per group", value="group"),
 ]
+THEN_CHOICES = [
+    app_commands.Choice(name="nothing (the group carries on)", value="nothing"),
+    app_commands.Choice(name="pause answering", value="pause"),
+    app_commands.Choice(name="move to the next prompt", value="next"),
+]
 PACE_CHOICES = [
     app_commands.Choice(name="facilitator-paced (you move the group on)", value="facilitator"),
     app_commands.Choice(name="self-paced (any prompt, any order)", value="self"),

@@ -19,6 +19,7 @@ from bot.retention import Retention
 from bot.scheduler import Clock
 from bot.storage import Database, ProcessLock
 
+from .board import Boards
 from .forms import Drafts
 from .items import ITEMS
 from .respond import NotInServer, report_error
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 COGS = (
     "bot.discord_ui.cogs.facilitation",
     "bot.discord_ui.cogs.workshop",
+    "bot.discord_ui.cogs.timing",
     "bot.discord_ui.cogs.answering",
     "bot.discord_ui.cogs.examples",
     "bot.discord_ui.cogs.admin",
@@ -87,6 +89,7 @@ class WorkshopBot(commands.Bot):
 
     engine: Engine
     retention: Retention
+    boards: Boards
 
     def __init__(
         self, settings: Settings, *, library: Library | None = None, clock: Clock | None = None,
@@ -120,6 +123,8 @@ class WorkshopBot(commands.Bot):
             await self.load_extension(name)
         self.retention = Retention(self.engine, self.settings.retention_days)
         await self.retention.start()
+        self.boards = Boards(self)
+        await self.boards.start()
         await self.sync_commands()
         self.engine.scheduler.start()
 
@@ -153,6 +158,8 @@ class WorkshopBot(commands.Bot):
             await super().close()
         finally:
             if self.db is not None:
+                if hasattr(self, "boards"):
+                    await self.boards.stop()
                 if hasattr(self, "engine"):
                     await self.engine.scheduler.stop()
                 await self.db.close()

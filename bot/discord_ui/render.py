@@ -8,11 +8,13 @@ so nothing a participant types can ping anyone or render as markup.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import datetime
 
 import discord
 
 from bot.engine import PromptCount, Status
+from bot.engine.timers import Reminder, Timer
 from bot.engine.workshop_run import WorkshopMove
 from bot.models import Example, Library, Prompt, PromptSet
 from bot.storage import AnswerRow, SessionRow, SessionStatus, WorkshopRow
@@ -339,34 +341,92 @@ def _groups(n: int) -> str:
     return f"{n} group{'s' if n != 1 else ''}"
 
 
-def workshop_status_embeds(workshop: WorkshopRow, statuses: list[Status]) -> list[discord.Embed]:
-    """Every live group of a workshop: live prompt, answering open or paused, answers per
-    prompt (individual mode: people; group mode: the group's answer); 25 groups per embed."""
+def workshop_status_embeds(workshop: WorkshopRow, statuses: list[Status],
+                           timers: Mapping[int, Timer | None] | None = None,
+                           title: str | None = None) -> list[discord.Embed]:
+    """Every live group of a workshop: live prompt, answering open or paused, time left,
+    answers per prompt (individual mode: people; group mode: the group's answer, when last
+    edited); 25 groups per embed."""
     embeds: list[discord.Embed] = []
+    timers = timers or {}
+    if not statuses:
+        return [discord.Embed(title=clip(title or f"Workshop {safe(workshop.name)}",
+                                         EMBED_TITLE),
+                              description="No group is running.", colour=COLOUR)]
     for start in range(0, len(statuses), 25):
         embed = discord.Embed(
-            title=clip(f"Workshop {safe(workshop.name)}: {_groups(len(statuses))}", EMBED_TITLE)
-            if not embeds else None,
+            title=clip(title or f"Workshop {safe(workshop.name)}: {_groups(len(statuses))}",
+                       EMBED_TITLE) if not embeds else None,
             colour=COLOUR,
         )
         for status in statuses[start:start + 25]:
             embed.add_field(name=clip(safe(status.session.group_name), 256),
-                            value=clip(group_line(status), FIELD_VALUE), inline=False)
+                            value=clip(group_line(status, timers.get(status.session.id)),
+                                       FIELD_VALUE), inline=False)
         embeds.append(embed)
     return embeds[:10]
 
 
-def group_line(status: Status) -> str:
+def board_embeds(workshop: WorkshopRow, statuses: list[Status],
+                 timers: Mapping[int, Timer | None], now: datetime) -> list[discord.Embed]:
+    """The live board: the workshop's status, and when it was last brought up to date."""
+    embeds = workshop_status_embeds(workshop, statuses, timers,
+                                    title=f"📋 Live board: {safe(workshop.name)}")
+    embeds[-1].set_footer(text="Updates itself as groups answer and move on.")
+    embeds[0].description = f"Up to date as of {timestamp(now.isoformat(), 'T')}."
+    return embeds
+
+
+def group_line(status: Status, timer: Timer | None = None) -> str:
     s = status.session
     state = "paused" if s.status is SessionStatus.PAUSED else "open"
     head = f"Prompt **{status.live.number}** of {s.prompt_count} · answering {state}"
+    if timer is not None and timer.prompt_number == status.live.number:
+        head += f" · ⏱️ ends {timestamp(timer.ends_at.isoformat())}"
     if s.group_mode:
         marks = " · ".join(
             f"{pc.prompt.number} {'✅' if pc.answers else '—'}"
             + (f" v{pc.versions}" if pc.versions else "")
             for pc in status.per_prompt
         )
-        return f"{head}\nGroup answer: {marks}"
+        live = next((pc for pc in status.per_prompt if pc.prompt.number == status.live.number),
+                    None)
+        edited = f"; last edit {timestamp(live.updated_at)}" if live and live.updated_at else ""
+        return f"{head}\nGroup answer: {marks}{edited}"
     counts = " · ".join(f"{pc.prompt.number}: **{pc.answers}**" for pc in status.per_prompt)
     people = f"{status.participants} participant{'s' if status.participants != 1 else ''}"
     return f"{head}\nAnswers per prompt: {counts} ({people})"
+
+THEN_TEXT = {"nothing": "the group carries on", "pause": "answering pauses",
+             "next": "the group moves to the next prompt"}
+
+
+def timer_text(timer: Timer) -> str:
+    """When a timer ends, as every Discord client shows it in its own clock."""
+    iso = timer.ends_at.isoformat()
+    return (f"Ends {timestamp(iso)} (at {timestamp(iso, 't')}); then "
+            f"{THEN_TEXT[timer.then]}.")
+
+
+def reminder_text(reminder: Reminder) -> str:
+    """A reminder posted in a group's channel. It never pings: names, when shown, are text."""
+    prompt = f"prompt {reminder.prompt_number} ({reminder.prompt_title})"
+    if reminder.session.group_mode:
+        if reminder.group_answer_missing:
+            return f"📝 Reminder: the group's answer to {prompt} is still missing."
+        return f"📝 The group's answer to {prompt} is in: it can still be edited."
+    if not reminder.of:
+        return f"📝 Reminder: {prompt} is open. Press **Answer** on the card."
+    if not reminder.missing:
+        return f"📝 Everyone who has answered so far has answered {prompt}."
+    text = (f"📝 Reminder: {reminder.missing} of the {reminder.of} people who have answered "
+            f"in this session have not answered {prompt} yet.")
+    if reminder.names:
+        text += " Still to answer: " + ", ".join(safe(n, 60) for n in reminder.names) + "."
+    return text
+
+
+def workshop_settings_text(workshop: WorkshopRow) -> str:
+    on = workshop.settings.get("remind_at_warning", False)
+    return (f"⚙️ Workshop **{safe(workshop.name)}**: reminders with the one-minute warning "
+            f"are **{'on' if on else 'off'}**.")

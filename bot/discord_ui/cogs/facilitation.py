@@ -13,7 +13,13 @@ from discord.ext import commands
 
 from bot.discord_ui import render
 from bot.discord_ui.cards import card, remember_card
-from bot.discord_ui.choices import ANSWER_CHOICES, PACE_CHOICES, choices, workshop_choices
+from bot.discord_ui.choices import (
+    ANSWER_CHOICES,
+    PACE_CHOICES,
+    THEN_CHOICES,
+    choices,
+    workshop_choices,
+)
 from bot.discord_ui.client import WorkshopBot
 from bot.discord_ui.respond import ensure_facilitator, in_time, respond
 from bot.discord_ui.upload import fit_for_upload
@@ -39,6 +45,8 @@ class Facilitation(commands.Cog):
         name="session", description="Run a workshop session in this channel (facilitators)",
         guild_only=True,
     )
+    timer = app_commands.Group(name="timer", description="A timer on the live prompt",
+                               parent=session)
 
     def __init__(self, bot: WorkshopBot) -> None:
         self.bot = bot
@@ -153,6 +161,39 @@ class Facilitation(commands.Cog):
     @session.command(name="resume", description="Reopen answering")
     async def resume(self, interaction: discord.Interaction) -> None:
         await self._move(interaction, self.engine.resume, "▶️ Answering is open again.")
+
+    @timer.command(name="start", description="Start a timer on the live prompt")
+    @app_commands.describe(
+        minutes="How long (default: the prompt's suggested time)",
+        then="What happens when the time is up",
+    )
+    @app_commands.choices(then=THEN_CHOICES)
+    async def timer_start(
+        self, interaction: discord.Interaction,
+        minutes: app_commands.Range[int, 1, 240] | None = None,
+        then: app_commands.Choice[str] | None = None,
+    ) -> None:
+        guild_id = ensure_facilitator(interaction)
+        timer = await in_time(interaction, self.engine.set_timer(
+            guild_id, interaction.channel_id, minutes,
+            then.value if then else "nothing"))  # type: ignore[arg-type]
+        await respond(interaction, f"⏱️ Timer set: {timer.minutes} minutes on prompt "
+                                   f"{timer.prompt_number}. {render.timer_text(timer)}")
+
+    @timer.command(name="cancel", description="Stop the timer on the live prompt")
+    async def timer_cancel(self, interaction: discord.Interaction) -> None:
+        guild_id = ensure_facilitator(interaction)
+        await in_time(interaction, self.engine.cancel_timer(guild_id, interaction.channel_id))
+        await respond(interaction, "⏱️ Timer stopped.")
+
+    @session.command(name="remind",
+                     description="Post how many have not answered the live prompt (no pings)")
+    @app_commands.describe(names="Named sessions: list who has not answered (as text, no ping)")
+    async def remind(self, interaction: discord.Interaction, names: bool = False) -> None:
+        guild_id = ensure_facilitator(interaction)
+        reminder = await in_time(interaction, self.engine.remind(
+            guild_id, interaction.channel_id, names), ephemeral=False)
+        await respond(interaction, render.reminder_text(reminder), ephemeral=False)
 
     @session.command(name="status", description="Answers per prompt, participants, what is live")
     async def status(self, interaction: discord.Interaction) -> None:

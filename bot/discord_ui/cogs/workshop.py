@@ -11,7 +11,13 @@ from discord.ext import commands
 
 from bot.discord_ui import outgoing, render
 from bot.discord_ui.cards import post_card
-from bot.discord_ui.choices import ANSWER_CHOICES, PACE_CHOICES, choices, workshop_choices
+from bot.discord_ui.choices import (
+    ANSWER_CHOICES,
+    PACE_CHOICES,
+    THEN_CHOICES,
+    choices,
+    workshop_choices,
+)
 from bot.discord_ui.client import WorkshopBot
 from bot.discord_ui.respond import ensure_facilitator, in_time, respond
 from bot.engine import Engine, NotFound, WorkshopError
@@ -30,6 +36,8 @@ class Workshop(commands.Cog):
         name="workshop", description="Steer every group of a workshop at once (facilitators)",
         guild_only=True,
     )
+    timer = app_commands.Group(name="timer", description="A timer for every group",
+                               parent=workshop)
 
     def __init__(self, bot: WorkshopBot) -> None:
         self.bot = bot
@@ -122,6 +130,77 @@ class Workshop(commands.Cog):
         embeds = render.workshop_status_embeds(found, statuses)
         await respond(interaction, embeds=embeds)
 
+    @workshop.command(name="board",
+                      description="Post a live board of every group here (it keeps itself up "
+                                  "to date)")
+    @app_commands.describe(workshop="The workshop to show")
+    async def board(self, interaction: discord.Interaction, workshop: str) -> None:
+        guild_id = ensure_facilitator(interaction)
+        found = await self.engine.workshop(guild_id, workshop)
+        channel = interaction.channel
+        if channel is None or not isinstance(channel, discord.abc.Messageable):
+            raise WorkshopError("Run `/workshop board` in a channel where the bot can post.")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await self.bot.boards.post(channel, found)
+        await respond(interaction, f"📋 The live board of workshop **{render.safe(found.name)}** "
+                                   "is posted here; it updates itself as groups answer and "
+                                   "move on (at most every few seconds). Post it again to "
+                                   "move it; delete it to stop it.")
+
+    # --- timers and settings ------------------------------------------------------------
+
+    @timer.command(name="start", description="Start a timer on every group's live prompt")
+    @app_commands.describe(
+        workshop="The workshop whose groups to time",
+        minutes="How long (default: each live prompt's suggested time)",
+        then="What happens when the time is up",
+    )
+    @app_commands.choices(then=THEN_CHOICES)
+    async def timer_start(
+        self, interaction: discord.Interaction, workshop: str,
+        minutes: app_commands.Range[int, 1, 240] | None = None,
+        then: app_commands.Choice[str] | None = None,
+    ) -> None:
+        guild_id = ensure_facilitator(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        found, results = await self.engine.set_workshop_timer(
+            guild_id, workshop, minutes, then.value if then else "nothing")  # type: ignore[arg-type]
+        lines = [f"⏱️ Workshop **{render.safe(found.name)}**:"]
+        for session, outcome in results:
+            if isinstance(outcome, str):
+                lines.append(f"• {render.safe(session.group_name)}: no timer "
+                             f"({outcome.rstrip('.')})")
+            else:
+                lines.append(f"• {render.safe(session.group_name)}: {outcome.minutes} minutes "
+                             f"on prompt {outcome.prompt_number}; "
+                             f"{render.timer_text(outcome)}")
+        await respond(interaction, "\n".join(lines))
+
+    @timer.command(name="cancel", description="Stop the timers of every group")
+    @app_commands.describe(workshop="The workshop whose timers to stop")
+    async def timer_cancel(self, interaction: discord.Interaction, workshop: str) -> None:
+        guild_id = ensure_facilitator(interaction)
+        stopped = await in_time(interaction,
+                                self.engine.cancel_workshop_timer(guild_id, workshop))
+        await respond(interaction, f"⏱️ Stopped {stopped} timer{'s' if stopped != 1 else ''}.")
+
+    @workshop.command(name="settings", description="How this workshop runs")
+    @app_commands.describe(
+        workshop="The workshop",
+        reminders="Post who has not answered with every one-minute timer warning (no pings)",
+    )
+    async def settings(self, interaction: discord.Interaction, workshop: str,
+                       reminders: bool | None = None) -> None:
+        guild_id = ensure_facilitator(interaction)
+        found = await self.engine.workshop(guild_id, workshop)
+        changes: dict[str, object] = {}
+        if reminders is not None:
+            changes["remind_at_warning"] = reminders
+        if changes:
+            found = await in_time(interaction, self.engine.update_workshop(found,
+                                                                           settings=changes))
+        await respond(interaction, render.workshop_settings_text(found))
+
     # --- breakouts ------------------------------------------------------------------------
 
     @workshop.command(name="breakouts",
@@ -203,6 +282,10 @@ class Workshop(commands.Cog):
     @close.autocomplete("workshop")
     @status.autocomplete("workshop")
     @breakouts.autocomplete("workshop")
+    @timer_start.autocomplete("workshop")
+    @timer_cancel.autocomplete("workshop")
+    @settings.autocomplete("workshop")
+    @board.autocomplete("workshop")
     async def _workshop_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
