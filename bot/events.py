@@ -33,10 +33,12 @@ class SessionStarted(Event):
 
 @dataclass(frozen=True, slots=True)
 class PromptMoved(Event):
-    """The live prompt of a session changed (next, back, goto)."""
+    """The live prompt of a session changed (next, back, goto). ``cause`` is ``facilitator``
+    (a command, which shows the new card itself) or ``timer`` (nobody has shown it yet)."""
 
     session: SessionRow
     previous: int
+    cause: str = "facilitator"
 
 
 @dataclass(frozen=True, slots=True)

@@ -48,15 +48,12 @@ class Boards:
     def __init__(self, bot: WorkshopBot) -> None:
         self.bot = bot
         self._boards: dict[int, _Board] = {}  # by workshop id
+        self.interval = INTERVAL  # (tests shorten it)
         events = bot.engine.events
         for kind in (ev.AnswerSaved, ev.PromptMoved, ev.SessionStarted, ev.SessionPaused,
                      ev.SessionResumed, ev.SessionClosed, ev.AnswersErased, TimerSet,
                      TimerCancelled, TimeUp):
             events.subscribe(kind, self._on_event)
-
-    @property
-    def interval(self) -> float:
-        return INTERVAL
 
     async def start(self) -> None:
         """Pick up the boards recorded before a restart, and show them as they are now."""

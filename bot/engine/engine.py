@@ -314,7 +314,7 @@ class Engine(WorkshopRun, Timers):
 
     async def _update(
         self, session: SessionRow, *, status: SessionStatus | None = None,
-        current_prompt: int | None = None,
+        current_prompt: int | None = None, cause: str = "facilitator",
     ) -> SessionRow:
         updated = await self.db.update_session(
             session.guild_id, session.id, status=status, current_prompt=current_prompt
@@ -327,7 +327,7 @@ class Engine(WorkshopRun, Timers):
         elif current_prompt is not None and current_prompt != session.current_prompt:
             await self._drop_timer(updated, "moved")
         if current_prompt is not None and current_prompt != session.current_prompt:
-            await self.events.publish(ev.PromptMoved(updated, session.current_prompt))
+            await self.events.publish(ev.PromptMoved(updated, session.current_prompt, cause))
         if status is not None and status is not session.status:
             event = {SessionStatus.PAUSED: ev.SessionPaused, SessionStatus.OPEN: ev.SessionResumed,
                      SessionStatus.CLOSED: ev.SessionClosed}[status]

@@ -238,7 +238,8 @@ class Timers:
                 await self._update(session, status=SessionStatus.PAUSED)
             elif timer.then == "next":
                 if session.current_prompt < session.prompt_count:
-                    await self._update(session, current_prompt=session.current_prompt + 1)
+                    await self._update(session, current_prompt=session.current_prompt + 1,
+                                       cause="timer")
                 elif session.status is SessionStatus.OPEN:  # the last prompt: stop answering
                     await self._update(session, status=SessionStatus.PAUSED)
         except WorkshopError as exc:

@@ -15,7 +15,7 @@ from discord.ext import commands
 
 from bot import events as ev
 from bot.discord_ui import outgoing, render
-from bot.discord_ui.cards import refresh_card
+from bot.discord_ui.cards import post_card, refresh_card
 from bot.discord_ui.client import WorkshopBot
 from bot.discord_ui.respond import guild_id_of, in_time, respond
 from bot.engine.timers import TimerCancelled, TimerSet, TimerWarning, TimeUp
@@ -89,8 +89,16 @@ class Timing(commands.Cog):
     # --- DM reminders ---------------------------------------------------------------------
 
     async def on_prompt_moved(self, event: ev.PromptMoved) -> None:
-        """Direct messages go out in the background: the facilitator's command does not wait
+        """A move by a timer shows the new card (a facilitator's command shows it itself).
+        Direct messages go out in the background: the facilitator's command does not wait
         for them."""
+        if event.cause == "timer":
+            try:
+                await post_card(self.bot, self.bot.engine, event.session,
+                                f"Prompt {event.session.current_prompt} is live.")
+            except discord.HTTPException as exc:
+                log.warning("could not post the card of session %s: %s", event.session.id,
+                            exc)
         task = asyncio.create_task(self._dm_round(event.session), name="workshop-dm-reminders")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)

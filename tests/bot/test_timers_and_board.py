@@ -1,0 +1,129 @@
+"""Timers, reminders and the live board through the emulator: the card counts down in every
+client's own clock, a one-minute warning and a time's-up post, a timer that fires across a
+restart (late, and saying so), reminders that ping nobody, and a board that keeps up."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.emulator import Channel, EmulatedMessage
+from bot.models import Library
+from bot.scheduler import ManualClock
+from tests.bot.conftest import World, emulating, make_world
+
+WORKSHOP = "Timed day"
+
+
+def posts(world: World, channel: Channel, needle: str) -> list[EmulatedMessage]:
+    return [m for m in world.emu.messages_in(channel) if needle in m.text]
+
+
+def no_pings(world: World, channel: Channel) -> None:
+    for m in world.emu.messages_in(channel):
+        assert not (m.pinged_everyone or m.pinged_users or m.pinged_roles), m.text
+
+
+async def settle(world: World) -> None:
+    await asyncio.wait_for(world.bot.engine.scheduler.settled(), timeout=5)
+
+
+async def test_a_timer_counts_down_warns_ends_and_fires_late_after_a_restart(
+    tmp_path: Path, library: Library
+) -> None:
+    w = make_world(tmp_path, library)
+    w.clock = ManualClock(datetime.now(UTC))
+    async with emulating(w):
+        async with w.running():
+            await w.organiser.run_command("workshop-config facilitator-role", w.chan,
+                                          role=w.role)
+            card = await (await w.facilitator.run_command(
+                "session start", w.chan, set="key-questions", workshop=WORKSHOP)).reply()
+            set_reply = await (await w.facilitator.run_command(
+                "session timer start", w.chan, minutes=10, then="next")).reply()
+            assert set_reply.ephemeral and "10 minutes" in set_reply.text
+            ends = int((w.clock.now().timestamp()) + 600)
+            (started,) = posts(w, w.chan, "on the clock")
+            assert f"<t:{ends}:R>" in started.text  # every client counts down itself
+            await w.emu.wait_for_message(w.chan, lambda m: m.id == card.id and
+                                         f"<t:{ends}:R>" in m.text)  # the card shows it too
+            w.clock.advance(minutes=9)
+            await settle(w)
+            assert posts(w, w.chan, "One minute left")
+        # the bot is down when the time runs out...
+        w.clock.advance(minutes=4)
+        async with w.running():
+            await settle(w)
+            (up,) = posts(w, w.chan, "Time's up")
+            assert "offline when it ran out, 3 minutes ago" in up.text
+            assert "Moving on to the next prompt" in up.text
+            new_card = w.emu.messages_in(w.chan)[-1]  # the timer moved them on: a new card
+            assert "Prompt 2 of 3" in new_card.text and new_card.buttons
+            no_pings(w, w.chan)
+
+
+async def test_moving_on_stops_the_timer_and_cancel_says_so(world: World) -> None:
+    await (await world.facilitator.run_command(
+        "session start", world.chan, set="key-questions", workshop=WORKSHOP)).reply()
+    await (await world.facilitator.run_command("session timer start", world.chan)).reply()
+    session = world.bot.engine.peek_live(world.guild.id, world.chan.id)
+    prompt = world.bot.engine.live_prompt(session)
+    assert world.bot.engine.timer_of(session.id).minutes == prompt.minutes  # the default
+    await (await world.facilitator.run_command("session next", world.chan)).reply()
+    assert world.bot.engine.timer_of(session.id) is None
+    none = await (await world.facilitator.run_command("session timer cancel",
+                                                      world.chan)).reply()
+    assert "no timer running" in none.text
+    await (await world.facilitator.run_command("session timer start", world.chan,
+                                               minutes=5)).reply()
+    stopped = await (await world.facilitator.run_command("session timer cancel",
+                                                         world.chan)).reply()
+    assert "Timer stopped" in stopped.text
+    assert posts(world, world.chan, "stopped the timer")
+
+
+async def test_reminders_never_ping_and_name_people_only_when_asked(world: World) -> None:
+    card = await (await world.facilitator.run_command(
+        "session start", world.chan, set="key-questions", workshop=WORKSHOP,
+        pace="self")).reply()
+    first = world.library.prompt_sets["key-questions"].prompts[0]
+    for person in (world.alice, world.bob):
+        opened = await person.click(card, "Answer")
+        await opened.response()
+        await (await opened.modal.submit(person, {i["custom_id"]: "x"
+                                                  for i in opened.modal.inputs})).reply()
+    await (await world.facilitator.run_command("session goto", world.chan, number=2)).reply()
+    count = await (await world.facilitator.run_command("session remind", world.chan)).reply()
+    assert not count.ephemeral
+    assert "2 of the 2 people who have answered" in count.text and "Alice" not in count.text
+    named = await (await world.facilitator.run_command("session remind", world.chan,
+                                                       names=True)).reply()
+    assert "Alice A\\." in named.text and "Bob" in named.text
+    no_pings(world, world.chan)
+    assert first.number == 1
+
+
+async def test_the_board_keeps_up_with_answers_and_moves(world: World) -> None:
+    board_channel = world.guild.add_channel("facilitators")
+    world.bot.boards.interval = 0.05  # (5 s in production: it only makes the test slow)
+    for channel in (world.chan, world.chan_b):
+        await (await world.facilitator.run_command(
+            "session start", channel, set="key-questions", workshop=WORKSHOP)).reply()
+    await (await world.facilitator.run_command("workshop board", board_channel,
+                                               workshop=WORKSHOP)).reply()
+    (board,) = [m for m in world.emu.messages_in(board_channel) if "Live board" in m.text]
+    assert board.text.count("Answers per prompt: 1: **0**") == 2
+    card = [m for m in world.emu.messages_in(world.chan) if m.buttons][-1]
+    opened = await world.alice.click(card, "Answer")
+    await opened.response()
+    await (await opened.modal.submit(world.alice, {i["custom_id"]: "x"
+                                                   for i in opened.modal.inputs})).reply()
+    await world.emu.wait_for_message(board_channel, lambda m: m.id == board.id and
+                                     "1: **1**" in m.text, timeout=15)
+    await (await world.facilitator.run_command("workshop next", world.chan,
+                                               workshop=WORKSHOP)).reply()
+    await world.emu.wait_for_message(board_channel, lambda m: m.id == board.id and
+                                     m.text.count("Prompt **2** of 3") == 2, timeout=15)
+    assert re.search(r"Up to date as of <t:\d+:T>", board.text)
