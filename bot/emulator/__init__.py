@@ -19,7 +19,11 @@ from bot.emulator._util import (
     EmulatorTimeout,
     EmulatorUsageError,
 )
-from bot.emulator.model import (
+from bot.emulator.harness import running_bot
+from bot.emulator.patch import point_discord_at, point_discord_at_discord
+from bot.emulator.records import RateLimitRecord, ResumeRecord, Violation
+from bot.emulator.server import Emulator
+from bot.emulator.world import (
     Channel,
     EmulatedAttachment,
     EmulatedMessage,
@@ -28,11 +32,7 @@ from bot.emulator.model import (
     InteractionResult,
     Member,
     Role,
-    Violation,
 )
-from bot.emulator.patch import point_discord_at, point_discord_at_discord
-from bot.emulator.runner import running_bot
-from bot.emulator.server import Emulator, RateLimitRecord, ResumeRecord
 
 __all__ = [
     "BotConnectionLost",
