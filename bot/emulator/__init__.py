@@ -31,6 +31,7 @@ from bot.emulator.world import (
     Guild,
     InteractionResult,
     Member,
+    ModalSelect,
     Role,
 )
 
@@ -48,6 +49,7 @@ __all__ = [
     "Guild",
     "InteractionResult",
     "Member",
+    "ModalSelect",
     "RateLimitRecord",
     "ResumeRecord",
     "Role",

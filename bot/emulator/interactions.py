@@ -25,6 +25,7 @@ from bot.emulator.world import (
     EmulatedModal,
     InteractionResult,
     Member,
+    Role,
 )
 
 
@@ -384,6 +385,7 @@ class People:
                 f"the modal was shown to {opened.user.name}, not {member.name}"
             )
         remaining = dict(values)
+        resolved: dict[str, dict[str, Any]] = {}
 
         def take(item: Mapping[str, Any], label: str | None) -> Any:
             for key in (item.get("custom_id"), label):
@@ -393,46 +395,43 @@ class People:
 
         def submitted(item: Mapping[str, Any], label: str | None) -> dict[str, Any]:
             value = take(item, label)
-            out: dict[str, Any] = {"type": item.get("type"), "custom_id": item.get("custom_id")}
+            itype = item.get("type")
+            out: dict[str, Any] = {"type": itype}
             if "id" in item:
                 out["id"] = item["id"]
+            out["custom_id"] = item.get("custom_id")
             name = label or item.get("custom_id")
-            if item.get("type") == rules.COMPONENT_TEXT_INPUT:
-                text = item.get("value") or "" if value is None else str(value)
-                if item.get("required", True) and not text and not force:
-                    raise EmulatorUsageError(f"modal field {name!r} is required")
-                low, high = item.get("min_length", 0), item.get("max_length", 4000)
-                if text and not low <= len(text) <= high and not force:
-                    raise EmulatorUsageError(
-                        f"modal field {name!r} takes {low}-{high} characters, got {len(text)}"
-                    )
-                out["value"] = text
+            if itype == rules.COMPONENT_TEXT_INPUT:
+                out["value"] = self._modal_text(item, value, name, force)
+            elif itype in rules.SELECT_TYPES:
+                out["values"] = self._modal_select(item, value, name, force, resolved)
             else:
-                picked = [] if value is None else [value] if isinstance(value, str) else list(value)
-                out["values"] = [str(v) for v in picked]
+                raise EmulatorUsageError(
+                    f"modal field {name!r} is of type {itype}, which the emulator cannot fill in"
+                )
             return out
 
-        components = []
+        components: list[dict[str, Any]] = []
         for comp in modal.data.get("components") or []:
             ctype = comp.get("type")
+            wrapper: dict[str, Any] = {"type": ctype}
+            if "id" in comp:
+                wrapper["id"] = comp["id"]
             if ctype == rules.COMPONENT_ACTION_ROW:
-                row = [
+                wrapper["components"] = [
                     submitted(child, child.get("label")) for child in comp.get("components") or []
                 ]
-                components.append(
-                    {"type": 1, **({"id": comp["id"]} if "id" in comp else {}), "components": row}
-                )
             elif ctype == rules.COMPONENT_LABEL:
-                inner = submitted(comp.get("component") or {}, comp.get("label"))
-                components.append(
-                    {"type": 18, **({"id": comp["id"]} if "id" in comp else {}), "component": inner}
-                )
+                wrapper["component"] = submitted(comp.get("component") or {}, comp.get("label"))
+            components.append(wrapper)  # a Text Display comes back as {type, id}
         if remaining:
             raise EmulatorUsageError(
                 f"modal {modal.title!r} has no field(s) {list(remaining)}; "
                 f"fields: {[i.get('label') or i.get('custom_id') for i in modal.inputs]}"
             )
-        data = {"custom_id": modal.custom_id, "components": components}
+        data: dict[str, Any] = {"custom_id": modal.custom_id, "components": components}
+        if resolved:
+            data["resolved"] = resolved
         channel = opened.channel
         dm = channel is not None and channel.type == DM_CHANNEL
         result = self.new_interaction(
@@ -447,3 +446,63 @@ class People:
         if wait:
             await result.response(timeout)
         return result
+
+    def _entity(self, entity_id: int) -> Member | Role | Channel | int:
+        """The person, role or channel with this id (the id itself if unknown)."""
+        state = self._state
+        found = state.users.get(entity_id) or state.channels.get(entity_id)
+        if found is not None:
+            return found
+        for guild in state.guilds.values():
+            if entity_id in guild.roles:
+                return guild.roles[entity_id]
+        return entity_id
+
+    @staticmethod
+    def _modal_text(item: Mapping[str, Any], value: Any, name: Any, force: bool) -> str:
+        text = item.get("value") or "" if value is None else str(value)
+        if force:
+            return text
+        if item.get("required", True) and not text:
+            raise EmulatorUsageError(f"modal field {name!r} is required")
+        low, high = item.get("min_length", 0), item.get("max_length", 4000)
+        if text and not low <= len(text) <= high:
+            raise EmulatorUsageError(
+                f"modal field {name!r} takes {low}-{high} characters, got {len(text)}"
+            )
+        return text
+
+    def _modal_select(
+        self,
+        item: Mapping[str, Any],
+        value: Any,
+        name: Any,
+        force: bool,
+        resolved: dict[str, dict[str, Any]],
+    ) -> list[Any]:
+        stype = item.get("type", rules.COMPONENT_STRING_SELECT)
+        if value is None:  # untouched: what is selected by default
+            if stype == rules.COMPONENT_STRING_SELECT:
+                picked: list[Any] = [
+                    o.get("value") for o in item.get("options") or () if o.get("default")
+                ]
+            else:
+                picked = [self._entity(int(d["id"])) for d in item.get("default_values") or ()]
+        elif isinstance(value, str | int | Member | Role | Channel):
+            picked = [value]
+        else:
+            picked = list(value)
+        if stype == rules.COMPONENT_STRING_SELECT:
+            chosen = [str(v) for v in picked] if force else self._string_values(item, picked)
+        else:
+            chosen = self._entity_values(item, picked, resolved)
+        if not force:
+            low, high = item.get("min_values", 1), item.get("max_values", 1)
+            if not chosen:
+                if item.get("required", True):
+                    raise EmulatorUsageError(f"modal select {name!r} is required")
+            elif not low <= len(chosen) <= high:
+                raise EmulatorUsageError(
+                    f"modal select {name!r} takes {low}-{high} values, got {len(chosen)}"
+                )
+        return chosen

@@ -10,7 +10,7 @@ from aiohttp import web
 from bot.emulator import rules
 from bot.emulator._util import Route, error_response, json_response, to_int
 from bot.emulator.interactions import People
-from bot.emulator.messages import Messages, read_body
+from bot.emulator.messages import Messages, number_components, read_body
 from bot.emulator.referee import Referee
 from bot.emulator.state import State
 from bot.emulator.world import EmulatedMessage, EmulatedModal, InteractionResult
@@ -137,6 +137,8 @@ class Responses:
         elif rtype == 8:
             result.choices = list(data.get("choices") or [])
         elif rtype == 9:
+            # Discord numbers the modal's components; the submission carries those ids back.
+            data["components"] = number_components(list(data.get("components") or ()))
             result.modal = EmulatedModal(self._state.host, data, result)
         result.waiters.notify()
 

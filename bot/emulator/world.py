@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from bot.emulator import rules
@@ -872,6 +873,38 @@ class EmulatedMessage:
         return f"<Message id={self.id}{flags} content={self.content[:40]!r}>"
 
 
+@dataclass(frozen=True)
+class ModalSelect:
+    """A select menu in a modal (inside a Label), as the person filling it in sees it.
+
+    ``options`` are the string select's options (``{"label", "value", "description",
+    "default"}``); ``defaults`` what is selected before the person touches it (option values,
+    or ids for user/role/channel selects).
+    """
+
+    custom_id: str
+    label: str | None
+    description: str | None
+    type: int
+    options: list[dict[str, Any]]
+    min_values: int
+    max_values: int
+    required: bool
+    placeholder: str | None
+    data: dict[str, Any]
+
+    @property
+    def values(self) -> list[str]:
+        """Every option value offered, in order."""
+        return [o.get("value", "") for o in self.options]
+
+    @property
+    def defaults(self) -> list[str]:
+        if self.type == rules.COMPONENT_STRING_SELECT:
+            return [o.get("value", "") for o in self.options if o.get("default")]
+        return [str(d.get("id")) for d in self.data.get("default_values") or ()]
+
+
 class EmulatedModal:
     """A modal the bot opened; ``submit`` fills it in as the person it was shown to."""
 
@@ -890,11 +923,52 @@ class EmulatedModal:
 
     @property
     def inputs(self) -> list[dict[str, Any]]:
-        """Interactive components, each with its ``label`` resolved (Label wrappers included)."""
+        """Interactive components, each with its ``label`` resolved (Label wrappers included).
+
+        Text inputs and selects alike; :attr:`text_inputs` and :attr:`selects` split them."""
         return [
             {**item, "label": label}
             for item, label in rules.modal_inputs(self.data.get("components") or [])
         ]
+
+    @property
+    def text_inputs(self) -> list[dict[str, Any]]:
+        """The text inputs only, each with its ``label`` resolved (fill every text field with
+        ``{i["custom_id"]: "..." for i in modal.text_inputs}``)."""
+        return [i for i in self.inputs if i.get("type") == rules.COMPONENT_TEXT_INPUT]
+
+    @property
+    def selects(self) -> list[ModalSelect]:
+        """The select menus (string, user, role, mentionable, channel), in order."""
+        found = []
+        for comp in self.data.get("components") or []:
+            inner = comp.get("component") if comp.get("type") == rules.COMPONENT_LABEL else None
+            if not isinstance(inner, dict) or inner.get("type") not in rules.SELECT_TYPES:
+                continue
+            stype = inner.get("type", rules.COMPONENT_STRING_SELECT)
+            found.append(
+                ModalSelect(
+                    custom_id=inner.get("custom_id", ""),
+                    label=comp.get("label"),
+                    description=comp.get("description"),
+                    type=stype,
+                    options=list(inner.get("options") or ()),
+                    min_values=inner.get("min_values", 1),
+                    max_values=inner.get("max_values", 1),
+                    required=inner.get("required", True),
+                    placeholder=inner.get("placeholder"),
+                    data=inner,
+                )
+            )
+        return found
+
+    def select(self, name: str) -> ModalSelect:
+        """The select whose custom_id or Label text is ``name``."""
+        for found in self.selects:
+            if name in (found.custom_id, found.label):
+                return found
+        names = [s.label or s.custom_id for s in self.selects]
+        raise EmulatorUsageError(f"modal {self.title!r} has no select {name!r}; it has {names}")
 
     async def submit(
         self,
@@ -905,12 +979,16 @@ class EmulatedModal:
         timeout: float | None = None,
         force: bool = False,
     ) -> InteractionResult:
-        """Submit the modal: ``submit(alice, {"answer": "text"})`` or ``submit({...})``.
+        """Submit the modal: ``submit(alice, {"answer": "text", "cite": ["ex-1", "ex-2"]})``
+        or ``submit({...})``.
 
-        Keys are input custom_ids or labels. Inputs not given keep their pre-filled value.
-        Required/min/max lengths are enforced as Discord's client would (EmulatorUsageError);
-        ``force=True`` sends the values anyway, as a modified client could, to test that the
-        bot checks them itself.
+        Keys are custom_ids or labels. Text inputs take a string; selects a list of option
+        values or labels (a single string picks one; user/role/channel selects take the
+        objects). Fields not given keep their pre-filled value or default options. What
+        Discord's client would not let a person send raises EmulatorUsageError: an empty
+        required field, text outside min/max length, an option the select does not offer, too
+        few or too many values. ``force=True`` sends the values anyway, as a modified client
+        could, to test that the bot checks them itself.
         """
         if isinstance(member_or_values, Member):
             member = member_or_values
