@@ -21,7 +21,7 @@ from bot.emulator._util import (
 )
 from bot.emulator.harness import running_bot
 from bot.emulator.patch import point_discord_at, point_discord_at_discord
-from bot.emulator.records import RateLimitRecord, ResumeRecord, Violation
+from bot.emulator.records import RateLimitRecord, RequestRecord, ResumeRecord, Violation
 from bot.emulator.server import Emulator
 from bot.emulator.world import (
     Channel,
@@ -51,6 +51,7 @@ __all__ = [
     "Member",
     "ModalSelect",
     "RateLimitRecord",
+    "RequestRecord",
     "ResumeRecord",
     "Role",
     "Violation",

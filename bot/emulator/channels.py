@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from bisect import bisect_left, bisect_right
 from typing import Any
 
@@ -21,6 +22,8 @@ from bot.emulator.permissions import (
 from bot.emulator.referee import Referee
 from bot.emulator.state import State
 from bot.emulator.world import PRIVATE_THREAD, PUBLIC_THREAD, Channel, EmulatedMessage
+
+log = logging.getLogger("bot.emulator")
 
 
 async def no_content(request: web.Request) -> web.StreamResponse:
@@ -123,6 +126,10 @@ class ChannelRoutes:
             return channel
         route = f"POST /channels/{channel.id}/messages"
         payload, files = await read_body(request)
+        recipient = channel.recipient
+        if recipient is not None and not recipient.dms_open:
+            log.debug("%s has DMs closed: 50007", recipient.name)
+            return error_response(403, 50007, "Cannot send messages to this user")
         denied = self._may_send(channel, bool(files), route)
         if denied is not None:
             return denied

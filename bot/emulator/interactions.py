@@ -40,6 +40,7 @@ class People:
         self._referee = referee
         self._commands = commands
         self._deadlines: set[asyncio.TimerHandle] = set()
+        self._awaiting_ack: dict[int, InteractionResult] = {}
 
     # --- the interaction itself ----------------------------------------------------------------
 
@@ -126,6 +127,7 @@ class People:
             )
             result._deadline = handle
             self._deadlines.add(handle)
+            self._awaiting_ack[interaction_id] = result
         session.dispatch("INTERACTION_CREATE", payload)
         if state.listeners:
             state.emit("interaction", result)
@@ -142,14 +144,28 @@ class People:
         """The bot's callback arrived in time: stop the deadline timer."""
         result.acknowledged = True
         result.acknowledged_at = self._state.now()
+        self._awaiting_ack.pop(result.id, None)
         if result._deadline is not None:
             result._deadline.cancel()
             self._deadlines.discard(result._deadline)
             result._deadline = None
 
+    def deadlines_after_advance(self) -> None:
+        """The clock jumped: interactions now older than the deadline have missed it."""
+        deadline = self._state.config.ack_deadline
+        if deadline is None:
+            return
+        now = self._state.now()
+        for result in list(self._awaiting_ack.values()):
+            if now - result.created >= deadline and result._deadline is not None:
+                result._deadline.cancel()
+                self._deadline_passed(result)
+
     def _deadline_passed(self, result: InteractionResult) -> None:
+        self._awaiting_ack.pop(result.id, None)
         if result._deadline is not None:
             self._deadlines.discard(result._deadline)
+            result._deadline = None
         if result.acknowledged:
             return
         result.expired = True
@@ -168,6 +184,7 @@ class People:
         for handle in self._deadlines:
             handle.cancel()
         self._deadlines.clear()
+        self._awaiting_ack.clear()
 
     # --- commands ------------------------------------------------------------------------------
 

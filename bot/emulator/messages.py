@@ -12,9 +12,9 @@ from urllib.parse import quote
 from aiohttp import web
 
 from bot.emulator import rules
-from bot.emulator._util import Route, iso, snowflake_time, to_int
+from bot.emulator._util import EmulatorUsageError, Route, iso, snowflake_time, to_int
 from bot.emulator.gateway import Gateway
-from bot.emulator.permissions import MENTION_EVERYONE
+from bot.emulator.permissions import MANAGE_MESSAGES, MENTION_EVERYONE
 from bot.emulator.state import State
 from bot.emulator.world import (
     Channel,
@@ -372,11 +372,13 @@ class Messages:
         self.changed(msg, "edited")
         return msg
 
-    def delete(self, msg: EmulatedMessage) -> None:
+    def delete(self, msg: EmulatedMessage, *, by_person: bool = False) -> None:
+        """Mark ``msg`` deleted; MESSAGE_DELETE goes to the bot (for the bot's own deletions
+        only with ``dispatch_bot_messages``)."""
         msg.deleted = True
         if (
             not msg.ephemeral
-            and self._state.config.dispatch_bot_messages
+            and (by_person or self._state.config.dispatch_bot_messages)
             and msg.channel is not None
         ):
             data = {"id": str(msg.id), "channel_id": str(msg.channel_id)}
@@ -409,6 +411,21 @@ class Messages:
         self._gateway.channel_event(msg.channel, event, data)
 
     # --- people's messages ---------------------------------------------------------------------
+
+    def delete_as(self, msg: EmulatedMessage, by: Member | None) -> None:
+        """A person (``None``: a moderator) deletes ``msg``, as Discord's client lets them."""
+        msg = self._state.messages.get(msg.id, msg)
+        if msg.deleted:
+            raise EmulatorUsageError(f"message {msg.id} is already deleted")
+        if msg.ephemeral:
+            raise EmulatorUsageError(f"ephemeral message {msg.id} cannot be deleted by a person")
+        if by is not None and int(msg.data["author"]["id"]) != by.id:
+            guild = msg.channel.guild if msg.channel is not None else None
+            if guild is None or not by.has_permissions(MANAGE_MESSAGES):
+                raise EmulatorUsageError(
+                    f"{by.name} cannot delete someone else's message without Manage Messages"
+                )
+        self.delete(msg, by_person=True)
 
     def post_as(self, member: Member, channel: Channel, content: str) -> EmulatedMessage:
         """``member`` posts ``content`` (the bot gets MESSAGE_CREATE, content blanked without

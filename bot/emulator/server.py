@@ -28,6 +28,7 @@ from aiohttp import web
 from bot.emulator import rules
 from bot.emulator._util import (
     BotConnectionLost,
+    EmulatorUsageError,
     Handler,
     SnowflakeGenerator,
     Waiters,
@@ -38,8 +39,13 @@ from bot.emulator.commands import CommandResolver, CommandRoutes
 from bot.emulator.gateway import Gateway, Session
 from bot.emulator.interactions import People
 from bot.emulator.messages import Messages
-from bot.emulator.ratelimits import RateLimiter
-from bot.emulator.records import RateLimitRecord, ResumeRecord, Violation
+from bot.emulator.ratelimits import (
+    DISCORD_GLOBAL_LIMIT,
+    RateLimiter,
+    RateLimitsLike,
+    max_in_window,
+)
+from bot.emulator.records import RateLimitRecord, RequestRecord, ResumeRecord, Violation
 from bot.emulator.referee import Referee
 from bot.emulator.state import Clock, Config, State
 from bot.emulator.users import Users
@@ -197,6 +203,9 @@ class WorldHost:
     def post_message(self, member: Member, channel: Channel, content: str) -> EmulatedMessage:
         return self._messages.post_as(member, channel, content)
 
+    def delete_message(self, message: EmulatedMessage, by: Member | None) -> None:
+        self._messages.delete_as(message, by)
+
 
 class Emulator:
     """A local Discord for the real discord.py client, plus a scripting API acting as people.
@@ -204,6 +213,14 @@ class Emulator:
     ``ack_deadline`` is Discord's 3 s acknowledgement window; ``default_timeout`` bounds every
     wait of the scripting API. ``dispatch_bot_messages`` sends MESSAGE_CREATE/UPDATE/DELETE for
     the bot's own messages as Discord does (turn off for benchmarks that do not need them).
+
+    ``rate_limits="discord"`` turns on Discord's per-route buckets (5 message sends and 5 edits
+    per 5 s per channel, with ``X-RateLimit-*`` headers) and the global limit
+    (``global_rate_limit`` requests per second, interaction endpoints excepted); a mapping
+    ``{"PATCH /channels/{channel_id}/messages/{message_id}": (5, 1.0)}`` changes or adds buckets.
+    ``clock`` replaces the event loop's clock as the emulator's time source (token expiry,
+    rate-limit windows); :meth:`advance` moves the emulator's time forward without sleeping.
+    ``request_log_size`` bounds :attr:`request_log` (0: keep no log).
     """
 
     def __init__(
@@ -217,9 +234,13 @@ class Emulator:
         host: str = "127.0.0.1",
         port: int = 0,
         dispatch_bot_messages: bool = True,
+        rate_limits: RateLimitsLike = None,
+        global_rate_limit: int | None = DISCORD_GLOBAL_LIMIT,
+        clock: Callable[[], float] | None = None,
+        request_log_size: int = 10_000,
     ) -> None:
-        clock = Clock()
-        ids = SnowflakeGenerator(clock.wall_time)
+        clock_ = Clock(clock)
+        ids = SnowflakeGenerator(clock_.wall_time)
         application_id = ids.next()
         owner_user_id = ids.next()
         config = Config(
@@ -240,7 +261,7 @@ class Emulator:
             port=port,
         )
         self._config = config
-        self._state = state = State(config, clock, ids)
+        self._state = state = State(config, clock_, ids)
         self._gateway = gateway = Gateway(state)
         self._referee = referee = Referee(state)
         self._message_store = messages = Messages(state, gateway)
@@ -250,7 +271,12 @@ class Emulator:
         self._people = people = People(state, gateway, referee, resolver)
         self._channels_api = ChannelRoutes(state, gateway, messages, referee)
         self._responses = Responses(state, messages, referee, people)
-        self._limiter = RateLimiter(state)
+        self._limiter = RateLimiter(
+            state,
+            rate_limits=rate_limits,
+            global_limit=global_rate_limit,
+            log_size=request_log_size,
+        )
         state.host = WorldHost(state, gateway, messages, people)
         self._bot_task: asyncio.Task[Any] | None = None
         self._runner: web.AppRunner | None = None
@@ -353,6 +379,51 @@ class Emulator:
     def request_counts(self) -> Counter[str]:
         """REST requests per route template (``"POST /channels/{channel_id}/messages"``)."""
         return self._limiter.request_counts
+
+    @property
+    def request_log(self) -> list[RequestRecord]:
+        """The latest REST requests (``request_log_size`` of them), oldest first."""
+        return list(self._limiter.log)
+
+    def requests(
+        self, route: str | None = None, *, status: int | None = None, code: int | None = None
+    ) -> list[RequestRecord]:
+        """Logged REST requests, oldest first, that match ``route`` (a template such as
+        ``"PATCH /channels/{channel_id}/messages/{message_id}"`` or a concrete path such as
+        ``f"PATCH /channels/{chan.id}/messages/{msg.id}"``), ``status`` and error ``code``."""
+        return [
+            r
+            for r in self._limiter.log
+            if (route is None or route in (r.route, r.path))
+            and (status is None or r.status == status)
+            and (code is None or r.code == code)
+        ]
+
+    def max_requests_in_window(
+        self, route: str, window: float, *, status: int | None = None
+    ) -> int:
+        """The most requests matching ``route`` (see :meth:`requests`) within any ``window``
+        seconds of the emulator clock: ``emu.max_requests_in_window(f"PATCH
+        /channels/{c.id}/messages/{m.id}", 5.0) <= 5``."""
+        return max_in_window((r.at for r in self.requests(route, status=status)), window)
+
+    # ==== time ===============================================================================
+
+    def now(self) -> float:
+        """The emulator's clock in seconds (the event loop's, or the ``clock`` given, plus
+        whatever :meth:`advance` added). ``InteractionResult.created``/``acknowledged_at``,
+        ``RequestRecord.at`` and ``RateLimitRecord`` times use it."""
+        return self._state.now()
+
+    def advance(self, seconds: float) -> None:
+        """Move the emulator's time forward without sleeping: interaction tokens older than
+        15 minutes then answer 401 Invalid Webhook Token (50027), rate-limit windows reset,
+        unacknowledged interactions miss their deadline, and new timestamps and snowflakes
+        are later. The bot's own clock is not touched."""
+        if seconds < 0:
+            raise EmulatorUsageError("the emulator's clock only moves forward")
+        self._state.clock.advance(seconds)
+        self._people.deadlines_after_advance()
 
     # Internals bench/burst.py and one gateway test reach into (kept under their old names).
 
@@ -532,6 +603,33 @@ class Emulator:
 
     def get_user(self, user_id: int) -> Member | None:
         return self._state.users.get(user_id)
+
+    def threads_in(self, channel: Channel) -> list[Channel]:
+        """The threads under ``channel`` (the bot's and people's), in creation order; the
+        bot's have ``owner_id == emu.bot_user_id``."""
+        guild = channel.guild
+        if guild is None:
+            return []
+        return [t for t in guild.threads if t.parent_id == channel.id]
+
+    def delete_message(self, message: EmulatedMessage, *, by: Member | None = None) -> None:
+        """Delete ``message`` as a moderator (or as ``by``, who needs Manage Messages for
+        someone else's message): the bot gets MESSAGE_DELETE, and editing or deleting it
+        afterwards answers 404 Unknown Message (10008)."""
+        self._message_store.delete_as(message, by)
+
+    def forget_records(self) -> None:
+        """Drop what the emulator keeps of past interactions, messages and requests (long
+        benchmarks); guilds, channels and people stay."""
+        state = self._state
+        state.interactions.clear()
+        state.by_token.clear()
+        state.messages.clear()
+        for channel in state.channels.values():
+            channel.messages.clear()
+        for session in self._gateway.sessions.values():  # the RESUME replay buffer
+            session.buffer.clear()
+        self._limiter.forget()
 
     def commands(self, guild: Guild | None = None) -> list[dict[str, Any]]:
         """The synced commands: global ones, or one guild's."""

@@ -160,6 +160,17 @@ class Responses:
         result = state.by_token.get(request.match_info["token"])
         if result is None or to_int(request.match_info["app_id"]) != state.config.application_id:
             return error_response(404, 10015, "Unknown Webhook")
+        if state.token_expired(result):
+            return self._referee.reject_one(
+                "interaction_token_expired",
+                f"the bot used the token of {result.description} more than 15 minutes after "
+                "the interaction (edit a lasting message by channel and message id instead)",
+                route,
+                status=401,
+                code=50027,
+                message="Invalid Webhook Token",
+                interaction=result,
+            )
         if not result.acknowledged:
             return self._referee.reject_one(
                 "webhook_before_response",

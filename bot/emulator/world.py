@@ -145,6 +145,10 @@ class Host(Protocol):
         """``member`` posts ``content`` in ``channel`` (the bot gets MESSAGE_CREATE)."""
         ...
 
+    def delete_message(self, message: EmulatedMessage, by: Member | None) -> None:
+        """``by`` (or a moderator when None) deletes ``message`` (the bot gets MESSAGE_DELETE)."""
+        ...
+
 
 class Role:
     """A guild role. ``permissions`` is an int bit set."""
@@ -411,8 +415,11 @@ class Guild:
         global_name: str | None = None,
         owner: bool = False,
         locale: str = "en-US",
+        dms_open: bool = True,
     ) -> Member:
-        """A person in this guild. ``permissions`` adds to what their roles grant."""
+        """A person in this guild. ``permissions`` adds to what their roles grant.
+        ``dms_open=False``: their privacy settings refuse DMs from the bot (Discord answers
+        403 50007 to a message in their DM channel); ``member.dms_open`` changes it later."""
         member = Member(
             self._host,
             self._host.next_id(),
@@ -423,6 +430,7 @@ class Guild:
             nick=nick,
             global_name=global_name,
             locale=locale,
+            dms_open=dms_open,
         )
         if owner:
             self.owner_id = member.id
@@ -431,18 +439,27 @@ class Guild:
         return member
 
     def set_bot_permissions(self, permissions: PermissionsLike) -> None:
-        """What the bot's managed role grants (default: the usual text-channel permissions)."""
-        self.bot_role.permissions = permission_value(permissions)
+        """What the bot's managed role grants (default: the usual text-channel permissions).
+        The bot also has what @everyone grants (see :meth:`set_permissions`)."""
+        self.set_permissions(self.bot_role, permissions)
+
+    def set_permissions(self, role: Role, permissions: PermissionsLike) -> None:
+        """Change what ``role`` grants (``guild.everyone`` included); the bot gets
+        GUILD_ROLE_UPDATE."""
+        role.permissions = permission_value(permissions)
         self._host.guild_event(
-            self,
-            "GUILD_ROLE_UPDATE",
-            {"guild_id": str(self.id), "role": self.bot_role.to_payload()},
+            self, "GUILD_ROLE_UPDATE", {"guild_id": str(self.id), "role": role.to_payload()}
         )
 
     @property
     def bot_permissions(self) -> int:
         value = self.everyone.permissions | self.bot_role.permissions
         return ALL_PERMISSIONS if value & ADMINISTRATOR else value
+
+    @property
+    def threads(self) -> list[Channel]:
+        """Every thread in this guild (the bot's and people's), in creation order."""
+        return [c for c in self.channels.values() if c.is_thread]
 
     def channel(self, name: str) -> Channel:
         for channel in self.channels.values():
@@ -542,9 +559,11 @@ class Member:
         nick: str | None,
         global_name: str | None,
         locale: str,
+        dms_open: bool = True,
     ) -> None:
         self._host = host
         self.id = user_id
+        self.dms_open = dms_open
         self.name = name
         self.guild = guild
         self.roles = roles
@@ -717,6 +736,12 @@ class Member:
     async def send(self, channel: Channel, content: str) -> EmulatedMessage:
         """Post a plain message as this person (the bot gets MESSAGE_CREATE)."""
         return self._host.post_message(self, channel, content)
+
+    async def delete(self, message: EmulatedMessage) -> None:
+        """Delete ``message``: their own, or anyone's with Manage Messages (a moderator
+        removing the bot's board, say). The bot gets MESSAGE_DELETE; editing the message
+        afterwards answers 404 Unknown Message (10008)."""
+        self._host.delete_message(message, self)
 
     def __repr__(self) -> str:
         return f"<Member {self.name!r} id={self.id}>"
