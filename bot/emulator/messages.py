@@ -363,7 +363,7 @@ class Messages:
             msg.attachments = kept + added
             new["attachments"] = [a.to_payload() for a in msg.attachments]
         if not was_loading:
-            new["edited_timestamp"] = iso()
+            new["edited_timestamp"] = self._state.clock.iso_now()
         msg.data = new
         if "content" in payload or "allowed_mentions" in payload:
             self._apply_pings(msg, msg.channel, payload.get("allowed_mentions"))

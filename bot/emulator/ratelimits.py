@@ -94,7 +94,7 @@ class _ScriptedLimit:
 
 
 class RateLimiter:
-    """The aiohttp middleware in front of every REST route."""
+    """In front of every REST route (see :meth:`wrap`)."""
 
     def __init__(
         self,
@@ -121,8 +121,16 @@ class RateLimiter:
             raise EmulatorUsageError("rate_limit needs count >= 1 and retry_after >= 0")
         self._scripted.append(_ScriptedLimit(route, count, retry_after, is_global))
 
-    @web.middleware
-    async def middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+    def wrap(self, handler: Handler) -> Handler:
+        """``handler`` behind the limiter. (A wrapper rather than an aiohttp middleware: aiohttp
+        caches middleware chains per handler, which kept every stopped emulator alive.)"""
+
+        async def limited(request: web.Request) -> web.StreamResponse:
+            return await self.handle(request, handler)
+
+        return limited
+
+    async def handle(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         if not request.path.startswith("/api/"):
             return await handler(request)
         state = self._state

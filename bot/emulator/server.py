@@ -7,7 +7,7 @@ they add; every answer from the bot is checked against Discord's rules (:mod:`.r
 This module only wires the pieces together: :mod:`.state` (what exists), :mod:`.gateway`,
 :mod:`.users`, :mod:`.commands`, :mod:`.channels`, :mod:`.messages`, :mod:`.interactions`
 (people acting), :mod:`.webhooks` (the bot answering), :mod:`.ratelimits` and :mod:`.referee`
-(rule violations). World objects reach them through :class:`WorldHost`.
+(rule violations). World objects reach them through :class:`~bot.emulator.host.WorldHost`.
 """
 
 # The scripting API takes `timeout=` like asyncio.wait_for: tests read best that way.
@@ -21,7 +21,7 @@ import logging
 import secrets
 from collections import Counter
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any
 
 from aiohttp import web
 
@@ -31,12 +31,12 @@ from bot.emulator._util import (
     EmulatorUsageError,
     Handler,
     SnowflakeGenerator,
-    Waiters,
     error_response,
 )
 from bot.emulator.channels import ChannelRoutes
 from bot.emulator.commands import CommandResolver, CommandRoutes
 from bot.emulator.gateway import Gateway, Session
+from bot.emulator.host import WorldHost
 from bot.emulator.interactions import People
 from bot.emulator.messages import Messages
 from bot.emulator.ratelimits import (
@@ -51,12 +51,9 @@ from bot.emulator.state import Clock, Config, State
 from bot.emulator.users import Users
 from bot.emulator.webhooks import Responses
 from bot.emulator.world import (
-    INTENT_GUILDS,
-    INTENT_MEMBERS,
     Channel,
     EmulatedAttachment,
     EmulatedMessage,
-    EmulatedModal,
     Guild,
     InteractionResult,
     Member,
@@ -64,147 +61,7 @@ from bot.emulator.world import (
 
 log = logging.getLogger("bot.emulator")
 
-T = TypeVar("T")
-
 API = "/api/v10"
-
-
-class WorldHost:
-    """The :class:`~bot.emulator.world.Host` the world's objects talk to."""
-
-    def __init__(self, state: State, gateway: Gateway, messages: Messages, people: People) -> None:
-        self._state = state
-        self._gateway = gateway
-        self._messages = messages
-        self._people = people
-
-    @property
-    def bot_user_id(self) -> int:
-        return self._state.config.bot_user_id
-
-    @property
-    def bot_name(self) -> str:
-        return self._state.config.bot_name
-
-    @property
-    def owner_user_id(self) -> int:
-        return self._state.config.owner_user_id
-
-    def next_id(self) -> int:
-        return self._state.next_id()
-
-    def now(self) -> float:
-        return self._state.now()
-
-    def bot_user_payload(self) -> dict[str, Any]:
-        return self._state.bot_user_payload()
-
-    def channel_added(self, channel: Channel) -> None:
-        self._state.register_channel(channel)
-        if channel.guild is not None:
-            event = "THREAD_CREATE" if channel.is_thread else "CHANNEL_CREATE"
-            self._gateway.guild_event(channel.guild, event, channel.to_payload())
-
-    def member_added(self, member: Member) -> None:
-        self._state.users[member.id] = member
-        self._gateway.guild_event(
-            member.guild,
-            "GUILD_MEMBER_ADD",
-            {**member.member_payload(), "guild_id": str(member.guild.id)},
-            intent=INTENT_MEMBERS,
-        )
-
-    def guild_event(
-        self, guild: Guild, event: str, data: Any, *, intent: int = INTENT_GUILDS
-    ) -> None:
-        self._gateway.guild_event(guild, event, data, intent=intent)
-
-    async def wait(
-        self, waiters: Waiters, check: Callable[[], T | None], what: str, timeout: float | None
-    ) -> T:
-        return await self._state.waits.wait(waiters, check, what, timeout)
-
-    async def run_command(
-        self,
-        member: Member,
-        command: str,
-        channel: Channel | None,
-        *,
-        dm: bool,
-        options: Mapping[str, Any],
-        force: bool,
-        wait: bool,
-        timeout: float | None,
-    ) -> InteractionResult:
-        return await self._people.run_command(
-            member,
-            command,
-            channel,
-            dm=dm,
-            options=options,
-            force=force,
-            wait=wait,
-            timeout=timeout,
-        )
-
-    async def autocomplete(
-        self,
-        member: Member,
-        command: str,
-        option: str,
-        value: str,
-        channel: Channel | None,
-        *,
-        dm: bool,
-        options: Mapping[str, Any],
-        timeout: float | None,
-    ) -> InteractionResult:
-        return await self._people.autocomplete(
-            member, command, option, value, channel, dm=dm, options=options, timeout=timeout
-        )
-
-    async def click(
-        self,
-        member: Member,
-        message: EmulatedMessage,
-        label: str,
-        *,
-        wait: bool,
-        timeout: float | None,
-    ) -> InteractionResult:
-        return await self._people.click(member, message, label, wait=wait, timeout=timeout)
-
-    async def select(
-        self,
-        member: Member,
-        message: EmulatedMessage,
-        values: list[Any],
-        which: str | None,
-        *,
-        wait: bool,
-        timeout: float | None,
-    ) -> InteractionResult:
-        return await self._people.select(member, message, values, which, wait=wait, timeout=timeout)
-
-    async def submit_modal(
-        self,
-        modal: EmulatedModal,
-        member: Member,
-        values: dict[str, Any],
-        *,
-        wait: bool,
-        timeout: float | None,
-        force: bool,
-    ) -> InteractionResult:
-        return await self._people.submit_modal(
-            modal, member, values, wait=wait, timeout=timeout, force=force
-        )
-
-    def post_message(self, member: Member, channel: Channel, content: str) -> EmulatedMessage:
-        return self._messages.post_as(member, channel, content)
-
-    def delete_message(self, message: EmulatedMessage, by: Member | None) -> None:
-        self._messages.delete_as(message, by)
 
 
 class Emulator:
@@ -226,7 +83,7 @@ class Emulator:
     def __init__(
         self,
         *,
-        ack_deadline: float = 3.0,
+        ack_deadline: float | None = 3.0,
         attachment_size_limit: int = rules.DEFAULT_ATTACHMENT_LIMIT,
         default_timeout: float = 5.0,
         token: str | None = None,
@@ -403,8 +260,10 @@ class Emulator:
         self, route: str, window: float, *, status: int | None = None
     ) -> int:
         """The most requests matching ``route`` (see :meth:`requests`) within any ``window``
-        seconds of the emulator clock: ``emu.max_requests_in_window(f"PATCH
-        /channels/{c.id}/messages/{m.id}", 5.0) <= 5``."""
+        seconds of the emulator clock (a sliding window): ``emu.max_requests_in_window(f"PATCH
+        /channels/{c.id}/messages/{m.id}", 5.0) <= 5`` says the bot itself never made more than
+        5 edits in 5 s. Discord's buckets are fixed windows: a client that only keeps to them
+        may reach up to twice the limit across a window boundary."""
         return max_in_window((r.at for r in self.requests(route, status=status)), window)
 
     # ==== time ===============================================================================
@@ -491,7 +350,7 @@ class Emulator:
         """Bind the server (port 0 picks a free port)."""
         if self._runner is not None:
             return self
-        app = web.Application(client_max_size=1024**3, middlewares=[self._limiter.middleware])
+        app = web.Application(client_max_size=1024**3)
         self._add_routes(app)
         runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await runner.setup()
@@ -559,12 +418,15 @@ class Emulator:
             self._responses,
             self._message_store,
         )
+        limited = self._limiter.wrap
         for part in parts:
             for route in part.routes():
-                path = route.path if route.absolute else API + route.path
                 handler = authorized(route.handler) if route.bot_only else route.handler
-                app.router.add_route(route.method, path, handler)
-        app.router.add_route("*", "/{tail:.*}", self._unhandled)
+                if route.absolute:
+                    app.router.add_route(route.method, route.path, handler)
+                else:
+                    app.router.add_route(route.method, API + route.path, limited(handler))
+        app.router.add_route("*", "/{tail:.*}", limited(self._unhandled))
 
     async def _unhandled(self, request: web.Request) -> web.StreamResponse:
         route = f"{request.method} {request.path}"

@@ -7,13 +7,14 @@ the interactions people started, listeners, and the waits tests are blocked on."
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from bot.emulator._util import EmulatorError, EmulatorTimeout, SnowflakeGenerator, Waiters
+from bot.emulator._util import EmulatorError, EmulatorTimeout, SnowflakeGenerator, Waiters, iso
 from bot.emulator.records import Violation
 from bot.emulator.world import (
     Channel,
@@ -79,6 +80,10 @@ class Clock:
 
     def wall_time(self) -> float:
         return time.time() + self.offset
+
+    def iso_now(self) -> str:
+        """The wall-clock time, moved on like :meth:`wall_time`, as Discord writes it."""
+        return iso(dt.datetime.fromtimestamp(self.wall_time(), tz=dt.UTC))
 
     def advance(self, seconds: float) -> None:
         if seconds < 0:

@@ -3,7 +3,7 @@
 Objects here are what tests hold and inspect. People (:class:`Member`) act through coroutine
 methods that build real interaction payloads and send them to the bot over the gateway.
 Every object reaches the rest of the emulator only through :class:`Host`, the narrow interface
-the server implements (``server.WorldHost``); nothing here imports the server.
+the emulator implements (``host.WorldHost``); nothing here imports the server.
 """
 
 # The scripting API takes `timeout=` like asyncio.wait_for: tests read best that way.
@@ -42,7 +42,7 @@ INTENT_MEMBERS = 1 << 1
 
 
 class Host(Protocol):
-    """What the world's objects need from the emulator around them (``server.WorldHost``)."""
+    """What the world's objects need from the emulator around them (``host.WorldHost``)."""
 
     @property
     def bot_user_id(self) -> int: ...

@@ -101,6 +101,7 @@ async def test_an_old_message_is_edited_by_channel_message_id(
     await world.alice.run_command("board_channel", channel=world.chan)
     board = await emu.wait_for_message(world.chan, lambda m: m.content == "board v2 (id)")
     assert board is posted.message
+    assert board.data["edited_timestamp"] > board.data["timestamp"]  # 3 hours later
     path = f"PATCH /channels/{world.chan.id}/messages/{board.id}"
     assert [r.status for r in emu.requests(path)] == [200]
     emu.assert_no_violations()
