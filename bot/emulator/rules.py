@@ -691,7 +691,9 @@ def check_modal(data: Any) -> list[Problem]:
     if not isinstance(data, dict):
         return [Problem("modal_type", ("data",), "Must be an object.")]
     out: list[Problem] = []
-    _length_between(out, "modal_title_length", ("data", "title"), data.get("title"), 1, 45)
+    _length_between(
+        out, "modal_title_length", ("data", "title"), data.get("title"), 1, MAX_MODAL_TITLE
+    )
     _custom_id(out, ("data",), data.get("custom_id"))
     components = data.get("components") or []
     if not 1 <= len(components) <= MAX_MODAL_COMPONENTS:

@@ -52,7 +52,6 @@ from bot.emulator.users import Users
 from bot.emulator.webhooks import Responses
 from bot.emulator.world import (
     Channel,
-    EmulatedAttachment,
     EmulatedMessage,
     Guild,
     InteractionResult,
@@ -305,10 +304,6 @@ class Emulator:
     @property
     def _by_token(self) -> dict[str, InteractionResult]:
         return self._state.by_token
-
-    @property
-    def _attachments(self) -> dict[int, EmulatedAttachment]:
-        return self._state.attachments
 
     async def _autocomplete(
         self,

@@ -135,3 +135,14 @@ async def test_scripted_429s_still_come_first(limited: Emulator) -> None:
         assert status == 429 and body["retry_after"] == 0.5
         assert (await _post(session, emu, board, "y"))[0] == 200
     assert emu.rate_limited[0].bucket is None and emu.rate_limited[0].retried_at is not None
+
+
+async def test_forget_records_keeps_the_world(limited: Emulator) -> None:
+    emu = limited
+    board, _, alice = await _world(emu)
+    async with aiohttp.ClientSession() as session:
+        await _post(session, emu, board, "before")
+    assert emu.request_log and emu.messages_in(board)
+    emu.forget_records()
+    assert emu.request_log == [] and emu.messages_in(board) == [] and emu.interactions == {}
+    assert emu.get_channel(board.id) is board and emu.get_user(alice.id) is alice
