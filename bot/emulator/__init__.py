@@ -19,7 +19,11 @@ from bot.emulator._util import (
     EmulatorTimeout,
     EmulatorUsageError,
 )
-from bot.emulator.model import (
+from bot.emulator.harness import running_bot
+from bot.emulator.patch import point_discord_at, point_discord_at_discord
+from bot.emulator.records import RateLimitRecord, RequestRecord, ResumeRecord, Violation
+from bot.emulator.server import Emulator
+from bot.emulator.world import (
     Channel,
     EmulatedAttachment,
     EmulatedMessage,
@@ -27,12 +31,9 @@ from bot.emulator.model import (
     Guild,
     InteractionResult,
     Member,
+    ModalSelect,
     Role,
-    Violation,
 )
-from bot.emulator.patch import point_discord_at, point_discord_at_discord
-from bot.emulator.runner import running_bot
-from bot.emulator.server import Emulator, RateLimitRecord, ResumeRecord
 
 __all__ = [
     "BotConnectionLost",
@@ -48,7 +49,9 @@ __all__ = [
     "Guild",
     "InteractionResult",
     "Member",
+    "ModalSelect",
     "RateLimitRecord",
+    "RequestRecord",
     "ResumeRecord",
     "Role",
     "Violation",

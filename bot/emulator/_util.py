@@ -6,14 +6,30 @@ import asyncio
 import datetime as dt
 import json
 import time
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
 
 from aiohttp import web
 
 DISCORD_EPOCH_MS = 1_420_070_400_000
 
-T = TypeVar("T")
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@dataclass(frozen=True)
+class Route:
+    """One HTTP route an emulator component serves.
+
+    ``path`` is under ``/api/v10`` unless ``absolute``; ``bot_only`` routes need the bot's
+    ``Authorization: Bot <token>`` (interaction callbacks and webhooks do not, as on Discord).
+    """
+
+    method: str
+    path: str
+    handler: Handler
+    bot_only: bool = True
+    absolute: bool = False
 
 
 class EmulatorError(AssertionError):
@@ -46,13 +62,14 @@ class SnowflakeGenerator:
     Ids are strictly increasing, so they sort in creation order like Discord's.
     """
 
-    __slots__ = ("_last",)
+    __slots__ = ("_last", "_wall_time")
 
-    def __init__(self) -> None:
+    def __init__(self, wall_time: Callable[[], float] = time.time) -> None:
         self._last = 0
+        self._wall_time = wall_time
 
     def next(self) -> int:
-        now = (int(time.time() * 1000) - DISCORD_EPOCH_MS) << 22
+        now = (int(self._wall_time() * 1000) - DISCORD_EPOCH_MS) << 22
         value = max(now | (1 << 17), self._last + 1)
         self._last = value
         return value
@@ -81,6 +98,14 @@ def json_response(data: Any, status: int = 200) -> web.Response:
     return web.Response(
         body=_dumps(data).encode(), status=status, headers={"Content-Type": "application/json"}
     )
+
+
+def to_int(value: Any) -> int:
+    """A snowflake or number from a path or body; -1 when it is not one (never raises)."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1
 
 
 def error_response(status: int, code: int, message: str, errors: Any = None) -> web.Response:

@@ -32,12 +32,17 @@ MAX_SELECT_PLACEHOLDER = 150
 MAX_MODAL_TITLE = 45
 MAX_MODAL_LABEL = 45
 MAX_MODAL_COMPONENTS = 5
+MAX_LABEL_DESCRIPTION = 100
 MAX_TEXT_INPUT_LENGTH = 4000
 MAX_TEXT_INPUT_PLACEHOLDER = 100
 MAX_FILES = 10
 MAX_AUTOCOMPLETE_CHOICES = 25
 MAX_CHOICE_TEXT = 100
 MAX_V2_COMPONENTS = 40
+MAX_COLOR = 0xFFFFFF
+MAX_NONCE = 25
+MAX_STICKERS = 3
+MAX_COMMAND_TOTAL = 4000
 DEFAULT_ATTACHMENT_LIMIT = 10 * 1024 * 1024
 
 FLAG_EPHEMERAL = 1 << 6
@@ -51,8 +56,13 @@ COMPONENT_STRING_SELECT = 3
 COMPONENT_TEXT_INPUT = 4
 SELECT_TYPES = frozenset({3, 5, 6, 7, 8})
 COMPONENT_SECTION = 9
+COMPONENT_TEXT_DISPLAY = 10
 COMPONENT_CONTAINER = 17
 COMPONENT_LABEL = 18
+# What a Label may hold: text input, selects, file upload, radio/checkbox groups, checkbox.
+LABEL_CHILD_TYPES = frozenset({COMPONENT_TEXT_INPUT, *SELECT_TYPES, 19, 21, 22, 23})
+# Components a message may carry (4, the text input, is refused with its own rule).
+MESSAGE_COMPONENT_TYPES = frozenset({1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 17})
 
 USER_MENTION = re.compile(r"<@!?(\d{1,20})>")
 ROLE_MENTION = re.compile(r"<@&(\d{1,20})>")
@@ -142,6 +152,18 @@ def check_embeds(embeds: Any, out: list[Problem]) -> None:
             out.append(Problem("embed_type", path, "Must be an object."))
             continue
         _too_long(out, "embed_title_length", (*path, "title"), embed.get("title"), MAX_EMBED_TITLE)
+        color = embed.get("color")
+        if color is not None and (
+            isinstance(color, bool) or not isinstance(color, int) or not 0 <= color <= MAX_COLOR
+        ):
+            out.append(
+                Problem(
+                    "embed_color_range",
+                    (*path, "color"),
+                    f"Color {color!r} is not an integer from 0 to {MAX_COLOR}.",
+                    "NUMBER_TYPE_MAX",
+                )
+            )
         _too_long(
             out,
             "embed_description_length",
@@ -225,6 +247,15 @@ def _check_button(
 ) -> None:
     _too_long(out, "button_label_length", (*path, "label"), button.get("label"), MAX_BUTTON_LABEL)
     style = button.get("style")
+    if style not in (1, 2, 3, 4, 5, 6):
+        out.append(
+            Problem(
+                "button_style",
+                (*path, "style"),
+                f"Value {style!r} is not a valid button style (1-6).",
+                "ENUM_TYPE_COERCE",
+            )
+        )
     if style == 5:
         if not button.get("url"):
             out.append(Problem("button_url_required", (*path, "url"), "Link buttons need a url."))
@@ -264,7 +295,13 @@ def _check_select(
     )
     min_values = select.get("min_values", 1)
     max_values = select.get("max_values", 1)
-    if not (0 <= min_values <= 25 and 1 <= max_values <= 25 and min_values <= max_values):
+    if not (
+        isinstance(min_values, int)
+        and isinstance(max_values, int)
+        and 0 <= min_values <= 25
+        and 1 <= max_values <= 25
+        and min_values <= max_values
+    ):
         out.append(
             Problem(
                 "select_values_range",
@@ -273,9 +310,23 @@ def _check_select(
                 "BASE_TYPE_BAD_INT",
             )
         )
+        max_values = 25
+    options = select.get("options") or []
+    if select.get("type", 3) == COMPONENT_STRING_SELECT:
+        defaults = sum(1 for o in options if isinstance(o, dict) and o.get("default"))
+    else:
+        defaults = len(select.get("default_values") or ())
+    if defaults > max_values:
+        out.append(
+            Problem(
+                "select_default_count",
+                (*path, "options"),
+                f"{defaults} options are selected by default; max_values is {max_values}.",
+                "BASE_TYPE_BAD_LENGTH",
+            )
+        )
     if select.get("type", 3) != COMPONENT_STRING_SELECT:
         return
-    options = select.get("options") or []
     if not 1 <= len(options) <= MAX_SELECT_OPTIONS:
         out.append(
             Problem(
@@ -445,6 +496,15 @@ def _check_component_list(
                 )
             )
         else:
+            if ctype not in MESSAGE_COMPONENT_TYPES:
+                out.append(
+                    Problem(
+                        "component_type_unknown",
+                        (*cpath, "type"),
+                        f"Component type {ctype!r} cannot be used in a message.",
+                        "UNION_TYPE_CHOICES",
+                    )
+                )
             if ctype in (COMPONENT_SECTION, COMPONENT_CONTAINER) and not v2:
                 out.append(
                     Problem(
@@ -532,6 +592,25 @@ def check_message(
     if "components" in payload and payload["components"] is not None:
         check_components(payload["components"], flags, out)
     check_allowed_mentions(payload.get("allowed_mentions"), out)
+    nonce = payload.get("nonce")
+    if isinstance(nonce, str) and len(nonce) > MAX_NONCE:
+        out.append(
+            Problem(
+                "nonce_length",
+                ("nonce",),
+                f"Must be {MAX_NONCE} or fewer in length (got {len(nonce)}).",
+                "BASE_TYPE_MAX_LENGTH",
+            )
+        )
+    if len(payload.get("sticker_ids") or ()) > MAX_STICKERS:
+        out.append(
+            Problem(
+                "sticker_count",
+                ("sticker_ids",),
+                f"Must be {MAX_STICKERS} or fewer in length.",
+                "BASE_TYPE_MAX_LENGTH",
+            )
+        )
     if flags & FLAG_COMPONENTS_V2 and (payload.get("content") or payload.get("embeds")):
         out.append(
             Problem(
@@ -591,21 +670,30 @@ def modal_inputs(
             yield comp, comp.get("label")
 
 
-def check_modal(data: Any) -> list[Problem]:
-    out: list[Problem] = []
-    if not isinstance(data, dict):
-        return [Problem("modal_type", ("data",), "Must be an object.")]
-    title = data.get("title")
-    if not isinstance(title, str) or not 1 <= len(title) <= MAX_MODAL_TITLE:
+def _length_between(
+    out: list[Problem], rule: str, path: tuple[str | int, ...], value: Any, low: int, high: int
+) -> None:
+    if not isinstance(value, str) or not low <= len(value) <= high:
+        size = len(value) if isinstance(value, str) else "missing"
         out.append(
             Problem(
-                "modal_title_length",
-                ("data", "title"),
-                f"Must be between 1 and {MAX_MODAL_TITLE} in length "
-                f"(got {len(title) if isinstance(title, str) else 'missing'}).",
+                rule,
+                path,
+                f"Must be between {low} and {high} in length (got {size}).",
                 "BASE_TYPE_BAD_LENGTH",
             )
         )
+
+
+def check_modal(data: Any) -> list[Problem]:
+    """A modal (callback type 9): 1-5 top-level Labels, Text Displays or (legacy) action rows
+    holding one text input; selects only inside a Label; Discord's limits on each part."""
+    if not isinstance(data, dict):
+        return [Problem("modal_type", ("data",), "Must be an object.")]
+    out: list[Problem] = []
+    _length_between(
+        out, "modal_title_length", ("data", "title"), data.get("title"), 1, MAX_MODAL_TITLE
+    )
     _custom_id(out, ("data",), data.get("custom_id"))
     components = data.get("components") or []
     if not 1 <= len(components) <= MAX_MODAL_COMPONENTS:
@@ -620,104 +708,204 @@ def check_modal(data: Any) -> list[Problem]:
     ids: set[str] = set()
     for i, comp in enumerate(components):
         cpath: tuple[str | int, ...] = ("data", "components", i)
+        if not isinstance(comp, dict):
+            out.append(Problem("component_type", cpath, "Must be an object."))
+            continue
         ctype = comp.get("type")
-        if ctype == COMPONENT_ACTION_ROW and len(comp.get("components") or []) != 1:
-            out.append(
-                Problem(
-                    "modal_row_width",
-                    (*cpath, "components"),
-                    "A modal action row holds exactly one text input.",
-                    "BASE_TYPE_BAD_LENGTH",
-                )
-            )
-        if ctype == COMPONENT_LABEL:
-            label = comp.get("label")
-            if not isinstance(label, str) or not 1 <= len(label) <= MAX_MODAL_LABEL:
+        if ctype == COMPONENT_ACTION_ROW:
+            children = comp.get("components") or []
+            if len(children) != 1:
                 out.append(
                     Problem(
-                        "modal_label_length",
-                        (*cpath, "label"),
-                        f"Must be between 1 and {MAX_MODAL_LABEL} in length.",
+                        "modal_row_width",
+                        (*cpath, "components"),
+                        "A modal action row holds exactly one text input.",
                         "BASE_TYPE_BAD_LENGTH",
                     )
                 )
-    for k, (item, label) in enumerate(modal_inputs(components)):
-        ipath: tuple[str | int, ...] = ("data", "components", k)
-        custom_id = item.get("custom_id")
-        _custom_id(out, ipath, custom_id)
-        if isinstance(custom_id, str):
-            if custom_id in ids:
-                out.append(
-                    Problem(
-                        "custom_id_duplicated",
-                        (*ipath, "custom_id"),
-                        f"Component custom id {custom_id!r} is used twice in this modal.",
-                        "COMPONENT_CUSTOM_ID_DUPLICATED",
+            for j, child in enumerate(children):
+                ipath = (*cpath, "components", j)
+                if isinstance(child, dict) and child.get("type") in SELECT_TYPES:
+                    out.append(
+                        Problem(
+                            "modal_select_in_action_row",
+                            (*ipath, "type"),
+                            "In a modal a select menu must be inside a Label (type 18), "
+                            "not an action row.",
+                            "UNION_TYPE_CHOICES",
+                        )
                     )
-                )
-            ids.add(custom_id)
-        itype = item.get("type")
-        if itype == COMPONENT_TEXT_INPUT:
-            if ("label" in item or label is None) and (
-                not isinstance(label, str) or not 1 <= len(label) <= MAX_MODAL_LABEL
-            ):
-                out.append(
-                    Problem(
-                        "modal_label_length",
-                        (*ipath, "label"),
-                        f"Must be between 1 and {MAX_MODAL_LABEL} in length "
-                        f"(got {len(label) if isinstance(label, str) else 'missing'}).",
-                        "BASE_TYPE_BAD_LENGTH",
-                    )
-                )
-            if item.get("style") not in (1, 2):
-                out.append(Problem("text_input_style", (*ipath, "style"), "Style must be 1 or 2."))
-            max_length = item.get("max_length")
-            if max_length is not None and not 1 <= max_length <= MAX_TEXT_INPUT_LENGTH:
-                out.append(
-                    Problem(
-                        "text_input_max_length",
-                        (*ipath, "max_length"),
-                        f"Must be between 1 and {MAX_TEXT_INPUT_LENGTH} (got {max_length}).",
-                        "NUMBER_TYPE_MAX",
-                    )
-                )
-            min_length = item.get("min_length")
-            if min_length is not None and not 0 <= min_length <= MAX_TEXT_INPUT_LENGTH:
-                out.append(
-                    Problem(
-                        "text_input_min_length",
-                        (*ipath, "min_length"),
-                        f"Must be between 0 and {MAX_TEXT_INPUT_LENGTH} (got {min_length}).",
-                        "NUMBER_TYPE_MAX",
-                    )
-                )
-            _too_long(
-                out,
-                "text_input_placeholder_length",
-                (*ipath, "placeholder"),
-                item.get("placeholder"),
-                MAX_TEXT_INPUT_PLACEHOLDER,
+                else:
+                    _check_modal_item(child, child.get("label"), ipath, out, ids, in_label=False)
+        elif ctype == COMPONENT_LABEL:
+            _length_between(
+                out, "modal_label_length", (*cpath, "label"), comp.get("label"), 1, MAX_MODAL_LABEL
             )
             _too_long(
                 out,
-                "text_input_value_length",
-                (*ipath, "value"),
-                item.get("value"),
-                MAX_TEXT_INPUT_LENGTH,
+                "modal_label_description_length",
+                (*cpath, "description"),
+                comp.get("description"),
+                MAX_LABEL_DESCRIPTION,
             )
-        elif itype in SELECT_TYPES:
-            _check_select(item, ipath, out)
-        elif itype == COMPONENT_BUTTON:
+            inner = comp.get("component")
+            if not isinstance(inner, dict) or inner.get("type") not in LABEL_CHILD_TYPES:
+                kind = inner.get("type") if isinstance(inner, dict) else "missing"
+                out.append(
+                    Problem(
+                        "modal_label_component",
+                        (*cpath, "component"),
+                        f"A Label holds a text input, a select or an upload, not {kind}.",
+                        "UNION_TYPE_CHOICES",
+                    )
+                )
+            else:
+                _check_modal_item(
+                    inner, comp.get("label"), (*cpath, "component"), out, ids, in_label=True
+                )
+        elif ctype == COMPONENT_TEXT_DISPLAY:
+            _length_between(
+                out, "text_display_length", (*cpath, "content"), comp.get("content"), 1, 4000
+            )
+        else:
             out.append(
                 Problem(
-                    "modal_button",
-                    (*ipath, "type"),
-                    "Buttons are not allowed in modals.",
+                    "modal_component_type",
+                    (*cpath, "type"),
+                    f"Component type {ctype!r} cannot be used at the top of a modal "
+                    "(Label 18, Text Display 10 or an action row 1).",
                     "UNION_TYPE_CHOICES",
                 )
             )
     return out
+
+
+def _check_modal_item(
+    item: Any,
+    label: str | None,
+    path: tuple[str | int, ...],
+    out: list[Problem],
+    ids: set[str],
+    *,
+    in_label: bool,
+) -> None:
+    if not isinstance(item, dict):
+        out.append(Problem("component_type", path, "Must be an object."))
+        return
+    custom_id = item.get("custom_id")
+    _custom_id(out, path, custom_id)
+    if isinstance(custom_id, str):
+        if custom_id in ids:
+            out.append(
+                Problem(
+                    "custom_id_duplicated",
+                    (*path, "custom_id"),
+                    f"Component custom id {custom_id!r} is used twice in this modal.",
+                    "COMPONENT_CUSTOM_ID_DUPLICATED",
+                )
+            )
+        ids.add(custom_id)
+    if item.get("disabled"):
+        out.append(
+            Problem(
+                "modal_disabled_component",
+                (*path, "disabled"),
+                "Modals cannot have disabled components.",
+                "BASE_TYPE_INVALID",
+            )
+        )
+    itype = item.get("type")
+    if itype == COMPONENT_TEXT_INPUT:
+        _check_text_input(item, label, path, out, in_label=in_label)
+    elif itype in SELECT_TYPES:
+        _check_select(item, path, out)
+        required = item.get("required", True)
+        min_values = item.get("min_values", 1)
+        if required and isinstance(min_values, int) and min_values < 1:
+            out.append(
+                Problem(
+                    "modal_select_min_values",
+                    (*path, "min_values"),
+                    "min_values must be at least 1 (or omitted) when the select is required.",
+                    "BASE_TYPE_BAD_INT",
+                )
+            )
+    elif itype == COMPONENT_BUTTON:
+        out.append(
+            Problem(
+                "modal_button",
+                (*path, "type"),
+                "Buttons are not allowed in modals.",
+                "UNION_TYPE_CHOICES",
+            )
+        )
+    elif itype not in LABEL_CHILD_TYPES:
+        out.append(
+            Problem(
+                "modal_component_type",
+                (*path, "type"),
+                f"Component type {itype!r} cannot be used in a modal.",
+                "UNION_TYPE_CHOICES",
+            )
+        )
+
+
+def _check_text_input(
+    item: Mapping[str, Any],
+    label: str | None,
+    path: tuple[str | int, ...],
+    out: list[Problem],
+    *,
+    in_label: bool,
+) -> None:
+    if not in_label and ("label" in item or label is None):
+        _length_between(out, "modal_label_length", (*path, "label"), label, 1, MAX_MODAL_LABEL)
+    if item.get("style") not in (1, 2):
+        out.append(Problem("text_input_style", (*path, "style"), "Style must be 1 or 2."))
+    max_length = item.get("max_length")
+    if max_length is not None and not 1 <= max_length <= MAX_TEXT_INPUT_LENGTH:
+        out.append(
+            Problem(
+                "text_input_max_length",
+                (*path, "max_length"),
+                f"Must be between 1 and {MAX_TEXT_INPUT_LENGTH} (got {max_length}).",
+                "NUMBER_TYPE_MAX",
+            )
+        )
+    min_length = item.get("min_length")
+    if min_length is not None and not 0 <= min_length <= MAX_TEXT_INPUT_LENGTH:
+        out.append(
+            Problem(
+                "text_input_min_length",
+                (*path, "min_length"),
+                f"Must be between 0 and {MAX_TEXT_INPUT_LENGTH} (got {min_length}).",
+                "NUMBER_TYPE_MAX",
+            )
+        )
+    if isinstance(min_length, int) and isinstance(max_length, int) and min_length > max_length:
+        out.append(
+            Problem(
+                "text_input_length_range",
+                (*path, "min_length"),
+                f"min_length ({min_length}) is more than max_length ({max_length}).",
+                "BASE_TYPE_BAD_INT",
+            )
+        )
+    _too_long(
+        out,
+        "text_input_placeholder_length",
+        (*path, "placeholder"),
+        item.get("placeholder"),
+        MAX_TEXT_INPUT_PLACEHOLDER,
+    )
+    limit = max_length if isinstance(max_length, int) and max_length >= 1 else None
+    _too_long(
+        out,
+        "text_input_value_length",
+        (*path, "value"),
+        item.get("value"),
+        min(limit or MAX_TEXT_INPUT_LENGTH, MAX_TEXT_INPUT_LENGTH),
+    )
 
 
 def check_autocomplete(data: Any) -> list[Problem]:
@@ -787,14 +975,74 @@ def check_commands(commands: Any) -> list[Problem]:
                 )
             )
         seen.add((name, ctype))
+        contexts = command.get("contexts")
+        if contexts is not None and (
+            not isinstance(contexts, list) or any(c not in (0, 1, 2) for c in contexts)
+        ):
+            out.append(
+                Problem(
+                    "command_contexts",
+                    (*path, "contexts"),
+                    f"Contexts must be 0 (guild), 1 (bot DM) or 2 (private channel): {contexts!r}.",
+                    "ENUM_TYPE_COERCE",
+                )
+            )
+        permissions = command.get("default_member_permissions")
+        if permissions is not None and not (
+            (isinstance(permissions, int) and not isinstance(permissions, bool))
+            or (isinstance(permissions, str) and permissions.isdigit())
+        ):
+            out.append(
+                Problem(
+                    "command_permissions_invalid",
+                    (*path, "default_member_permissions"),
+                    f"Value {permissions!r} is not a permission bit set.",
+                    "NUMBER_TYPE_COERCE",
+                )
+            )
         if ctype == 1:
             _check_command_node(command, path, out)
+            total = _command_text_length(command)
+            if total > MAX_COMMAND_TOTAL:
+                out.append(
+                    Problem(
+                        "command_total_length",
+                        path,
+                        f"Names, descriptions and choices total {total} characters "
+                        f"(at most {MAX_COMMAND_TOTAL}).",
+                        "APPLICATION_COMMAND_TOO_LARGE",
+                    )
+                )
+        elif command.get("description"):
+            out.append(
+                Problem(
+                    "command_description_not_allowed",
+                    (*path, "description"),
+                    "User and message commands cannot have a description.",
+                    "APPLICATION_COMMAND_DESCRIPTION_INVALID",
+                )
+            )
     return out
 
 
+def _command_text_length(node: Mapping[str, Any]) -> int:
+    total = len(node.get("name") or "") + len(node.get("description") or "")
+    for choice in node.get("choices") or ():
+        total += len(str(choice.get("name") or "")) + len(str(choice.get("value") or ""))
+    for option in node.get("options") or ():
+        total += _command_text_length(option)
+    return total
+
+
+OPTION_TYPES = frozenset(range(1, 12))
+AUTOCOMPLETE_TYPES = frozenset({3, 4, 10})
+SUBCOMMAND_TYPES = frozenset({1, 2})
+
+
 def _check_command_node(
-    node: Mapping[str, Any], path: tuple[str | int, ...], out: list[Problem]
+    node: Mapping[str, Any], path: tuple[str | int, ...], out: list[Problem], *, root: bool = True
 ) -> None:
+    """A command (``root``) or one of its options (subcommands and groups recursively)."""
     name = node.get("name", "")
     if not COMMAND_NAME.match(name) or name != name.lower():
         out.append(
@@ -825,13 +1073,55 @@ def _check_command_node(
                 "BASE_TYPE_MAX_LENGTH",
             )
         )
+    kinds = {o.get("type") in SUBCOMMAND_TYPES for o in options}
+    if len(kinds) == 2:
+        out.append(
+            Problem(
+                "command_options_mixed",
+                (*path, "options"),
+                "Subcommands and groups cannot sit beside plain options.",
+                "APPLICATION_COMMAND_OPTIONS_TYPE_INVALID",
+            )
+        )
+    names: set[str] = set()
     optional_seen = False
     for j, option in enumerate(options):
         opath = (*path, "options", j)
-        if option.get("type") in (1, 2):
-            _check_command_node(option, opath, out)
+        otype = option.get("type")
+        oname = option.get("name")
+        if oname in names:
+            out.append(
+                Problem(
+                    "command_option_name_duplicated",
+                    (*opath, "name"),
+                    f"Option name {oname!r} is used twice.",
+                    "APPLICATION_COMMAND_OPTION_NAME_ALREADY_EXISTS",
+                )
+            )
+        names.add(oname)
+        if otype not in OPTION_TYPES:
+            out.append(
+                Problem(
+                    "command_option_type",
+                    (*opath, "type"),
+                    f"Value {otype!r} is not a valid option type (1-11).",
+                    "ENUM_TYPE_COERCE",
+                )
+            )
             continue
-        _check_command_node({**option, "options": []}, opath, out)
+        if otype in SUBCOMMAND_TYPES:
+            if not root and (node.get("type") == 1 or otype == 2):
+                out.append(
+                    Problem(
+                        "command_group_nested",
+                        (*opath, "type"),
+                        "Subcommand groups hold subcommands only; nothing nests deeper.",
+                        "APPLICATION_COMMAND_OPTIONS_TYPE_INVALID",
+                    )
+                )
+            _check_command_node(option, opath, out, root=False)
+            continue
+        _check_command_node({**option, "options": []}, opath, out, root=False)
         if option.get("required"):
             if optional_seen:
                 out.append(
@@ -844,25 +1134,84 @@ def _check_command_node(
                 )
         else:
             optional_seen = True
-        choices = option.get("choices") or []
-        if len(choices) > 25:
-            out.append(
-                Problem(
-                    "command_choice_count",
-                    (*opath, "choices"),
-                    "Must be 25 or fewer in length.",
-                    "BASE_TYPE_MAX_LENGTH",
-                )
+        _check_option_values(option, otype, opath, out)
+
+
+def _check_option_values(
+    option: Mapping[str, Any], otype: int, path: tuple[str | int, ...], out: list[Problem]
+) -> None:
+    choices = option.get("choices") or []
+    if len(choices) > 25:
+        out.append(
+            Problem(
+                "command_choice_count",
+                (*path, "choices"),
+                "Must be 25 or fewer in length.",
+                "BASE_TYPE_MAX_LENGTH",
             )
-        if choices and option.get("autocomplete"):
+        )
+    if option.get("autocomplete"):
+        if choices:
             out.append(
                 Problem(
                     "command_choices_autocomplete",
-                    (*opath, "autocomplete"),
+                    (*path, "autocomplete"),
                     "Autocomplete cannot be set with choices.",
                     "APPLICATION_COMMAND_AUTOCOMPLETE_INVALID",
                 )
             )
+        if otype not in AUTOCOMPLETE_TYPES:
+            out.append(
+                Problem(
+                    "command_autocomplete_type",
+                    (*path, "autocomplete"),
+                    f"Autocomplete is only for string, integer and number options, not {otype}.",
+                    "APPLICATION_COMMAND_AUTOCOMPLETE_INVALID",
+                )
+            )
+    for k, choice in enumerate(choices):
+        cpath = (*path, "choices", k)
+        _length_between(
+            out, "command_choice_name_length", (*cpath, "name"), choice.get("name"), 1, 100
+        )
+        value = choice.get("value")
+        if otype == 3:
+            fits = isinstance(value, str)
+        elif otype == 4:
+            fits = isinstance(value, int) and not isinstance(value, bool)
+        else:
+            fits = isinstance(value, int | float) and not isinstance(value, bool)
+        if not fits:
+            out.append(
+                Problem(
+                    "command_choice_type",
+                    (*cpath, "value"),
+                    f"Choice value {value!r} does not match the option's type ({otype}).",
+                    "APPLICATION_COMMAND_OPTION_CHOICE_TYPE_INVALID",
+                )
+            )
+        elif isinstance(value, str):
+            _length_between(out, "command_choice_value_length", (*cpath, "value"), value, 1, 100)
+    low, high = option.get("min_value"), option.get("max_value")
+    if isinstance(low, int | float) and isinstance(high, int | float) and low > high:
+        out.append(
+            Problem(
+                "command_option_value_range",
+                (*path, "min_value"),
+                f"min_value ({low}) is more than max_value ({high}).",
+                "NUMBER_TYPE_MIN",
+            )
+        )
+    low, high = option.get("min_length"), option.get("max_length")
+    if isinstance(low, int) and isinstance(high, int) and low > high:
+        out.append(
+            Problem(
+                "command_option_length_range",
+                (*path, "min_length"),
+                f"min_length ({low}) is more than max_length ({high}).",
+                "NUMBER_TYPE_MIN",
+            )
+        )
 
 
 # --- mentions -----------------------------------------------------------------------------

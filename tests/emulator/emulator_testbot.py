@@ -46,6 +46,18 @@ def _modal(title: str = "Title", inputs: int = 1, **text_input: Any) -> dict[str
     return {"type": 9, "data": {"title": title, "custom_id": "modal", "components": rows}}
 
 
+def _label(component: dict[str, Any], label: str = "Pick", **extra: Any) -> dict[str, Any]:
+    return {"type": 18, "label": label, "component": component, **extra}
+
+
+def _label_modal(*components: dict[str, Any]) -> dict[str, Any]:
+    return {"type": 9, "data": {"title": "Title", "custom_id": "modal", "components": components}}
+
+
+def _text(**extra: Any) -> dict[str, Any]:
+    return {"type": 4, "custom_id": "text", "style": 1, **extra}
+
+
 def _msg(**data: Any) -> dict[str, Any]:
     return {"type": 4, "data": data}
 
@@ -128,6 +140,68 @@ RULE_CASES: dict[str, tuple[dict[str, Any], str]] = {
     "modal-custom-id": (
         {"type": 9, "data": {**_modal()["data"], "custom_id": "m" * 101}},
         "custom_id_length",
+    ),
+    # Modals with Label components (type 18) wrapping selects and text inputs.
+    "modal-select-in-row": (_label_modal(_row(_select(3))), "modal_select_in_action_row"),
+    "modal-six-labels": (
+        _label_modal(*[_label(_text(custom_id=f"t{i}")) for i in range(6)]),
+        "modal_component_count",
+    ),
+    "label-too-long": (_label_modal(_label(_select(3), label="l" * 46)), "modal_label_length"),
+    "label-description": (
+        _label_modal(_label(_select(3), description="d" * 101)),
+        "modal_label_description_length",
+    ),
+    "modal-select-26": (_label_modal(_label(_select(26))), "select_option_count"),
+    "modal-select-min-over-max": (
+        _label_modal(_label({**_select(5), "min_values": 3, "max_values": 2})),
+        "select_values_range",
+    ),
+    "modal-select-max-26": (
+        _label_modal(_label({**_select(5), "max_values": 26})),
+        "select_values_range",
+    ),
+    "modal-select-defaults": (
+        _label_modal(_label({**_select(5, default=True), "max_values": 2})),
+        "select_default_count",
+    ),
+    "modal-select-min-0-required": (
+        _label_modal(_label({**_select(5), "min_values": 0, "max_values": 2})),
+        "modal_select_min_values",
+    ),
+    "modal-select-disabled": (
+        _label_modal(_label({**_select(3), "disabled": True})),
+        "modal_disabled_component",
+    ),
+    "input-min-over-max": (
+        _label_modal(_label(_text(min_length=10, max_length=5))),
+        "text_input_length_range",
+    ),
+    "input-value-over-max": (
+        _label_modal(_label(_text(max_length=10, value="v" * 11))),
+        "text_input_value_length",
+    ),
+    "modal-button": (_label_modal(_row(_button())), "modal_button"),
+    "modal-unknown-top-level": (
+        _label_modal({"type": 17, "components": []}),
+        "modal_component_type",
+    ),
+    "label-holds-button": (_label_modal(_label(_button())), "modal_label_component"),
+    # Messages: the smaller items of the conformance note.
+    "embed-colour": (_msg(embeds=[_embed(title="t", color=-1)]), "embed_color_range"),
+    "embed-colour-high": (_msg(embeds=[_embed(title="t", color=0x1000000)]), "embed_color_range"),
+    "nonce": (_msg(content="x", nonce="n" * 26), "nonce_length"),
+    "select-defaults": (
+        _msg(content="x", components=[_row({**_select(3, default=True), "max_values": 2})]),
+        "select_default_count",
+    ),
+    "button-style": (
+        _msg(content="x", components=[_row({**_button(), "style": 7})]),
+        "button_style",
+    ),
+    "component-unknown": (
+        _msg(content="x", components=[_row({"type": 99, "custom_id": "u"})]),
+        "component_type_unknown",
     ),
 }
 

@@ -2,6 +2,8 @@
 
 Objects here are what tests hold and inspect. People (:class:`Member`) act through coroutine
 methods that build real interaction payloads and send them to the bot over the gateway.
+Every object reaches the rest of the emulator only through :class:`Host`, the narrow interface
+the emulator implements (``host.WorldHost``); nothing here imports the server.
 """
 
 # The scripting API takes `timeout=` like asyncio.wait_for: tests read best that way.
@@ -10,54 +12,23 @@ methods that build real interaction payloads and send them to the bot over the g
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
-
-import discord
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
 
 from bot.emulator import rules
 from bot.emulator._util import EmulatorUsageError, Waiters, iso
+from bot.emulator.permissions import (
+    ADMINISTRATOR,
+    ALL_PERMISSIONS,
+    DEFAULT_BOT_PERMISSIONS,
+    DEFAULT_EVERYONE_PERMISSIONS,
+    PermissionsLike,
+    permission_value,
+)
+from bot.emulator.records import Violation
 
-if TYPE_CHECKING:
-    from bot.emulator.server import Emulator
-
-PermissionsLike = int | discord.Permissions | str | Iterable[str] | None
-
-ALL_PERMISSIONS = discord.Permissions.all().value
-ADMINISTRATOR = discord.Permissions(administrator=True).value
-DEFAULT_EVERYONE_PERMISSIONS = discord.Permissions(
-    view_channel=True,
-    send_messages=True,
-    send_messages_in_threads=True,
-    create_public_threads=True,
-    read_message_history=True,
-    add_reactions=True,
-    embed_links=True,
-    attach_files=True,
-    use_application_commands=True,
-    use_external_emojis=True,
-    connect=True,
-    speak=True,
-    change_nickname=True,
-    create_instant_invite=True,
-).value
-DEFAULT_BOT_PERMISSIONS = discord.Permissions(
-    view_channel=True,
-    send_messages=True,
-    send_messages_in_threads=True,
-    create_public_threads=True,
-    create_private_threads=True,
-    manage_threads=True,
-    manage_messages=True,
-    read_message_history=True,
-    add_reactions=True,
-    embed_links=True,
-    attach_files=True,
-    mention_everyone=True,
-    use_application_commands=True,
-    use_external_emojis=True,
-).value
+T = TypeVar("T")
 
 TEXT_CHANNEL = 0
 DM_CHANNEL = 1
@@ -66,37 +37,117 @@ PUBLIC_THREAD = 11
 PRIVATE_THREAD = 12
 THREAD_TYPES = frozenset({10, PUBLIC_THREAD, PRIVATE_THREAD})
 
-
-def permission_value(perms: PermissionsLike) -> int:
-    """``discord.Permissions``, an int, a permission name or names (``"manage_guild"``) → int."""
-    if perms is None:
-        return 0
-    if isinstance(perms, discord.Permissions):
-        return perms.value
-    if isinstance(perms, int):
-        return perms
-    names = [perms] if isinstance(perms, str) else list(perms)
-    try:
-        return discord.Permissions(**dict.fromkeys(names, True)).value
-    except TypeError as exc:
-        raise EmulatorUsageError(f"unknown permission name in {names!r}: {exc}") from None
+INTENT_GUILDS = 1 << 0
+INTENT_MEMBERS = 1 << 1
 
 
-@dataclass
-class Violation:
-    """One Discord rule the bot broke. ``rule`` is a stable name (``content_length``, ...)."""
+class Host(Protocol):
+    """What the world's objects need from the emulator around them (``host.WorldHost``)."""
 
-    rule: str
-    detail: str
-    route: str
-    status: int
-    code: int
-    interaction_id: int | None = None
-    problems: list[rules.Problem] = field(default_factory=list)
+    @property
+    def bot_user_id(self) -> int: ...
 
-    def __str__(self) -> str:
-        where = f" (interaction {self.interaction_id})" if self.interaction_id else ""
-        return f"[{self.rule}] {self.route}{where}: {self.detail}"
+    @property
+    def bot_name(self) -> str: ...
+
+    @property
+    def owner_user_id(self) -> int: ...
+
+    def next_id(self) -> int:
+        """A new snowflake."""
+        ...
+
+    def now(self) -> float:
+        """The emulator clock (seconds; see ``Emulator.now``)."""
+        ...
+
+    def bot_user_payload(self) -> dict[str, Any]: ...
+
+    def channel_added(self, channel: Channel) -> None:
+        """Register a new channel (DM channels included) and tell the bot about it."""
+        ...
+
+    def member_added(self, member: Member) -> None:
+        """Register a new person and tell the bot (GUILD_MEMBER_ADD)."""
+        ...
+
+    def guild_event(
+        self, guild: Guild, event: str, data: Any, *, intent: int = INTENT_GUILDS
+    ) -> None:
+        """Dispatch a guild event to the bot if its session has ``intent``."""
+        ...
+
+    async def wait(
+        self, waiters: Waiters, check: Callable[[], T | None], what: str, timeout: float | None
+    ) -> T:
+        """Wait (event based) until ``check()`` returns a value; EmulatorTimeout names ``what``."""
+        ...
+
+    async def run_command(
+        self,
+        member: Member,
+        command: str,
+        channel: Channel | None,
+        *,
+        dm: bool,
+        options: Mapping[str, Any],
+        force: bool,
+        wait: bool,
+        timeout: float | None,
+    ) -> InteractionResult: ...
+
+    async def autocomplete(
+        self,
+        member: Member,
+        command: str,
+        option: str,
+        value: str,
+        channel: Channel | None,
+        *,
+        dm: bool,
+        options: Mapping[str, Any],
+        timeout: float | None,
+    ) -> InteractionResult: ...
+
+    async def click(
+        self,
+        member: Member,
+        message: EmulatedMessage,
+        label: str,
+        *,
+        wait: bool,
+        timeout: float | None,
+    ) -> InteractionResult: ...
+
+    async def select(
+        self,
+        member: Member,
+        message: EmulatedMessage,
+        values: list[Any],
+        which: str | None,
+        *,
+        wait: bool,
+        timeout: float | None,
+    ) -> InteractionResult: ...
+
+    async def submit_modal(
+        self,
+        modal: EmulatedModal,
+        member: Member,
+        values: dict[str, Any],
+        *,
+        wait: bool,
+        timeout: float | None,
+        force: bool,
+    ) -> InteractionResult: ...
+
+    def post_message(self, member: Member, channel: Channel, content: str) -> EmulatedMessage:
+        """``member`` posts ``content`` in ``channel`` (the bot gets MESSAGE_CREATE)."""
+        ...
+
+    def delete_message(self, message: EmulatedMessage, by: Member | None) -> None:
+        """``by`` (or a moderator when None) deletes ``message`` (the bot gets MESSAGE_DELETE)."""
+        ...
 
 
 class Role:
@@ -161,7 +212,7 @@ class Channel:
 
     def __init__(
         self,
-        emu: Emulator,
+        host: Host,
         channel_id: int,
         name: str,
         *,
@@ -173,7 +224,7 @@ class Channel:
         owner_id: int | None = None,
         recipient: Member | None = None,
     ) -> None:
-        self._emu = emu
+        self._host = host
         self.id = channel_id
         self.name = name
         self.guild = guild
@@ -235,7 +286,7 @@ class Channel:
             )
             if self.is_thread:
                 data.update(
-                    owner_id=str(self.owner_id or self._emu.bot_user_id),
+                    owner_id=str(self.owner_id or self._host.bot_user_id),
                     member_count=1,
                     message_count=len(self.messages),
                     total_message_sent=len(self.messages),
@@ -261,8 +312,8 @@ class Channel:
 class Guild:
     """A server. Build it with ``add_channel``/``add_thread``/``add_role``/``add_member``."""
 
-    def __init__(self, emu: Emulator, guild_id: int, name: str, *, locale: str = "en-US") -> None:
-        self._emu = emu
+    def __init__(self, host: Host, guild_id: int, name: str, *, locale: str = "en-US") -> None:
+        self._host = host
         self.id = guild_id
         self.name = name
         self.locale = locale
@@ -276,12 +327,12 @@ class Guild:
         self.roles[guild_id] = self.everyone
         self.bot_role = Role(
             self,
-            emu._ids.next(),
-            emu.bot_name,
+            host.next_id(),
+            host.bot_name,
             permissions=DEFAULT_BOT_PERMISSIONS,
             position=1,
             managed=True,
-            bot_id=emu.bot_user_id,
+            bot_id=host.bot_user_id,
         )
         self.roles[self.bot_role.id] = self.bot_role
 
@@ -292,41 +343,44 @@ class Guild:
     ) -> Channel:
         """A text channel (type 0)."""
         channel = Channel(
-            self._emu,
-            self._emu._ids.next(),
+            self._host,
+            self._host.next_id(),
             name,
             guild=self,
             position=len(self.channels),
             parent_id=category.id if category else None,
             topic=topic,
         )
-        return self._emu._channel_added(channel)
+        self._host.channel_added(channel)
+        return channel
 
     def add_category(self, name: str) -> Channel:
         channel = Channel(
-            self._emu,
-            self._emu._ids.next(),
+            self._host,
+            self._host.next_id(),
             name,
             guild=self,
             type=CATEGORY_CHANNEL,
             position=len(self.channels),
         )
-        return self._emu._channel_added(channel)
+        self._host.channel_added(channel)
+        return channel
 
     def add_thread(
         self, parent: Channel, name: str, *, private: bool = False, owner: Member | None = None
     ) -> Channel:
         """A thread under ``parent`` (public by default), as if someone had opened it."""
         thread = Channel(
-            self._emu,
-            self._emu._ids.next(),
+            self._host,
+            self._host.next_id(),
             name,
             guild=self,
             type=PRIVATE_THREAD if private else PUBLIC_THREAD,
             parent_id=parent.id,
-            owner_id=owner.id if owner else self._emu.bot_user_id,
+            owner_id=owner.id if owner else self._host.bot_user_id,
         )
-        return self._emu._channel_added(thread)
+        self._host.channel_added(thread)
+        return thread
 
     def add_role(
         self,
@@ -338,7 +392,7 @@ class Guild:
     ) -> Role:
         role = Role(
             self,
-            self._emu._ids.next(),
+            self._host.next_id(),
             name,
             permissions=permission_value(permissions),
             mentionable=mentionable,
@@ -346,7 +400,7 @@ class Guild:
             position=len(self.roles),
         )
         self.roles[role.id] = role
-        self._emu._guild_event(
+        self._host.guild_event(
             self, "GUILD_ROLE_CREATE", {"guild_id": str(self.id), "role": role.to_payload()}
         )
         return role
@@ -361,11 +415,14 @@ class Guild:
         global_name: str | None = None,
         owner: bool = False,
         locale: str = "en-US",
+        dms_open: bool = True,
     ) -> Member:
-        """A person in this guild. ``permissions`` adds to what their roles grant."""
+        """A person in this guild. ``permissions`` adds to what their roles grant.
+        ``dms_open=False``: their privacy settings refuse DMs from the bot (Discord answers
+        403 50007 to a message in their DM channel); ``member.dms_open`` changes it later."""
         member = Member(
-            self._emu,
-            self._emu._ids.next(),
+            self._host,
+            self._host.next_id(),
             name,
             guild=self,
             roles=list(roles),
@@ -373,32 +430,36 @@ class Guild:
             nick=nick,
             global_name=global_name,
             locale=locale,
+            dms_open=dms_open,
         )
         if owner:
             self.owner_id = member.id
         self.members[member.id] = member
-        self._emu._users[member.id] = member
-        self._emu._guild_event(
-            self,
-            "GUILD_MEMBER_ADD",
-            {**member.member_payload(), "guild_id": str(self.id)},
-            intent=1 << 1,
-        )
+        self._host.member_added(member)
         return member
 
     def set_bot_permissions(self, permissions: PermissionsLike) -> None:
-        """What the bot's managed role grants (default: the usual text-channel permissions)."""
-        self.bot_role.permissions = permission_value(permissions)
-        self._emu._guild_event(
-            self,
-            "GUILD_ROLE_UPDATE",
-            {"guild_id": str(self.id), "role": self.bot_role.to_payload()},
+        """What the bot's managed role grants (default: the usual text-channel permissions).
+        The bot also has what @everyone grants (see :meth:`set_permissions`)."""
+        self.set_permissions(self.bot_role, permissions)
+
+    def set_permissions(self, role: Role, permissions: PermissionsLike) -> None:
+        """Change what ``role`` grants (``guild.everyone`` included); the bot gets
+        GUILD_ROLE_UPDATE."""
+        role.permissions = permission_value(permissions)
+        self._host.guild_event(
+            self, "GUILD_ROLE_UPDATE", {"guild_id": str(self.id), "role": role.to_payload()}
         )
 
     @property
     def bot_permissions(self) -> int:
         value = self.everyone.permissions | self.bot_role.permissions
         return ALL_PERMISSIONS if value & ADMINISTRATOR else value
+
+    @property
+    def threads(self) -> list[Channel]:
+        """Every thread in this guild (the bot's and people's), in creation order."""
+        return [c for c in self.channels.values() if c.is_thread]
 
     def channel(self, name: str) -> Channel:
         for channel in self.channels.values():
@@ -414,7 +475,7 @@ class Guild:
 
     def bot_member_payload(self) -> dict[str, Any]:
         return {
-            "user": self._emu.bot_user_payload(),
+            "user": self._host.bot_user_payload(),
             "roles": [str(self.bot_role.id)],
             "nick": None,
             "avatar": None,
@@ -443,7 +504,7 @@ class Guild:
             "discovery_splash": None,
             "banner": None,
             "description": None,
-            "owner_id": str(self.owner_id or self._emu.owner_user_id),
+            "owner_id": str(self.owner_id or self._host.owner_user_id),
             "region": None,
             "afk_channel_id": None,
             "afk_timeout": 300,
@@ -488,7 +549,7 @@ class Member:
 
     def __init__(
         self,
-        emu: Emulator,
+        host: Host,
         user_id: int,
         name: str,
         *,
@@ -498,9 +559,11 @@ class Member:
         nick: str | None,
         global_name: str | None,
         locale: str,
+        dms_open: bool = True,
     ) -> None:
-        self._emu = emu
+        self._host = host
         self.id = user_id
+        self.dms_open = dms_open
         self.name = name
         self.guild = guild
         self.roles = roles
@@ -532,11 +595,11 @@ class Member:
     def set_roles(self, roles: Sequence[Role]) -> None:
         """Change this person's roles (the bot gets GUILD_MEMBER_UPDATE with the members intent)."""
         self.roles = list(roles)
-        self._emu._guild_event(
+        self._host.guild_event(
             self.guild,
             "GUILD_MEMBER_UPDATE",
             {**self.member_payload(), "guild_id": str(self.guild.id)},
-            intent=1 << 1,
+            intent=INTENT_MEMBERS,
         )
 
     def has_permissions(self, perms: PermissionsLike) -> bool:
@@ -548,14 +611,14 @@ class Member:
         """The DM channel between this person and the bot."""
         if self._dm is None:
             self._dm = Channel(
-                self._emu,
-                self._emu._ids.next(),
+                self._host,
+                self._host.next_id(),
                 self.name,
                 guild=None,
                 type=DM_CHANNEL,
                 recipient=self,
             )
-            self._emu._channels[self._dm.id] = self._dm
+            self._host.channel_added(self._dm)
         return self._dm
 
     def user_payload(self) -> dict[str, Any]:
@@ -613,7 +676,7 @@ class Member:
         attachment options a ``(filename, bytes)`` pair. Waits for the bot's response unless
         ``wait=False``. ``force=True`` sends it even where Discord would hide the command.
         """
-        return await self._emu._run_command(
+        return await self._host.run_command(
             self,
             command,
             channel,
@@ -636,7 +699,7 @@ class Member:
         **other_options: Any,
     ) -> list[dict[str, Any]]:
         """Type ``value`` into ``option``; returns the bot's choices (``[{"name", "value"}]``)."""
-        result = await self._emu._autocomplete(
+        result = await self._host.autocomplete(
             self, command, option, value, channel, dm=dm, options=other_options, timeout=timeout
         )
         return result.choices or []
@@ -650,7 +713,7 @@ class Member:
         timeout: float | None = None,
     ) -> InteractionResult:
         """Click the button whose label (or custom_id) is ``button`` on ``message``."""
-        return await self._emu._click(self, message, button, wait=wait, timeout=timeout)
+        return await self._host.click(self, message, button, wait=wait, timeout=timeout)
 
     async def select(
         self,
@@ -666,13 +729,19 @@ class Member:
         ``select`` names the menu by custom_id or placeholder (needed if there are several).
         String selects take option values (or labels); user/role/channel selects take the objects.
         """
-        return await self._emu._select(
+        return await self._host.select(
             self, message, list(values), select, wait=wait, timeout=timeout
         )
 
     async def send(self, channel: Channel, content: str) -> EmulatedMessage:
         """Post a plain message as this person (the bot gets MESSAGE_CREATE)."""
-        return self._emu._user_message(self, channel, content)
+        return self._host.post_message(self, channel, content)
+
+    async def delete(self, message: EmulatedMessage) -> None:
+        """Delete ``message``: their own, or anyone's with Manage Messages (a moderator
+        removing the bot's board, say). The bot gets MESSAGE_DELETE; editing the message
+        afterwards answers 404 Unknown Message (10008)."""
+        self._host.delete_message(message, self)
 
     def __repr__(self) -> str:
         return f"<Member {self.name!r} id={self.id}>"
@@ -734,7 +803,6 @@ class EmulatedMessage:
 
     def __init__(
         self,
-        emu: Emulator,
         data: dict[str, Any],
         *,
         channel: Channel | None,
@@ -742,7 +810,6 @@ class EmulatedMessage:
         interaction: InteractionResult | None = None,
         attachments: list[EmulatedAttachment] | None = None,
     ) -> None:
-        self._emu = emu
         self.data = data
         self.id: int = int(data["id"])
         self.channel = channel
@@ -831,11 +898,43 @@ class EmulatedMessage:
         return f"<Message id={self.id}{flags} content={self.content[:40]!r}>"
 
 
+@dataclass(frozen=True)
+class ModalSelect:
+    """A select menu in a modal (inside a Label), as the person filling it in sees it.
+
+    ``options`` are the string select's options (``{"label", "value", "description",
+    "default"}``); ``defaults`` what is selected before the person touches it (option values,
+    or ids for user/role/channel selects).
+    """
+
+    custom_id: str
+    label: str | None
+    description: str | None
+    type: int
+    options: list[dict[str, Any]]
+    min_values: int
+    max_values: int
+    required: bool
+    placeholder: str | None
+    data: dict[str, Any]
+
+    @property
+    def values(self) -> list[str]:
+        """Every option value offered, in order."""
+        return [o.get("value", "") for o in self.options]
+
+    @property
+    def defaults(self) -> list[str]:
+        if self.type == rules.COMPONENT_STRING_SELECT:
+            return [o.get("value", "") for o in self.options if o.get("default")]
+        return [str(d.get("id")) for d in self.data.get("default_values") or ()]
+
+
 class EmulatedModal:
     """A modal the bot opened; ``submit`` fills it in as the person it was shown to."""
 
-    def __init__(self, emu: Emulator, data: dict[str, Any], opened_by: InteractionResult) -> None:
-        self._emu = emu
+    def __init__(self, host: Host, data: dict[str, Any], opened_by: InteractionResult) -> None:
+        self._host = host
         self.data = data
         self.opened_by = opened_by
 
@@ -849,11 +948,52 @@ class EmulatedModal:
 
     @property
     def inputs(self) -> list[dict[str, Any]]:
-        """Interactive components, each with its ``label`` resolved (Label wrappers included)."""
+        """Interactive components, each with its ``label`` resolved (Label wrappers included).
+
+        Text inputs and selects alike; :attr:`text_inputs` and :attr:`selects` split them."""
         return [
             {**item, "label": label}
             for item, label in rules.modal_inputs(self.data.get("components") or [])
         ]
+
+    @property
+    def text_inputs(self) -> list[dict[str, Any]]:
+        """The text inputs only, each with its ``label`` resolved (fill every text field with
+        ``{i["custom_id"]: "..." for i in modal.text_inputs}``)."""
+        return [i for i in self.inputs if i.get("type") == rules.COMPONENT_TEXT_INPUT]
+
+    @property
+    def selects(self) -> list[ModalSelect]:
+        """The select menus (string, user, role, mentionable, channel), in order."""
+        found = []
+        for comp in self.data.get("components") or []:
+            inner = comp.get("component") if comp.get("type") == rules.COMPONENT_LABEL else None
+            if not isinstance(inner, dict) or inner.get("type") not in rules.SELECT_TYPES:
+                continue
+            stype = inner.get("type", rules.COMPONENT_STRING_SELECT)
+            found.append(
+                ModalSelect(
+                    custom_id=inner.get("custom_id", ""),
+                    label=comp.get("label"),
+                    description=comp.get("description"),
+                    type=stype,
+                    options=list(inner.get("options") or ()),
+                    min_values=inner.get("min_values", 1),
+                    max_values=inner.get("max_values", 1),
+                    required=inner.get("required", True),
+                    placeholder=inner.get("placeholder"),
+                    data=inner,
+                )
+            )
+        return found
+
+    def select(self, name: str) -> ModalSelect:
+        """The select whose custom_id or Label text is ``name``."""
+        for found in self.selects:
+            if name in (found.custom_id, found.label):
+                return found
+        names = [s.label or s.custom_id for s in self.selects]
+        raise EmulatorUsageError(f"modal {self.title!r} has no select {name!r}; it has {names}")
 
     async def submit(
         self,
@@ -864,12 +1004,16 @@ class EmulatedModal:
         timeout: float | None = None,
         force: bool = False,
     ) -> InteractionResult:
-        """Submit the modal: ``submit(alice, {"answer": "text"})`` or ``submit({...})``.
+        """Submit the modal: ``submit(alice, {"answer": "text", "cite": ["ex-1", "ex-2"]})``
+        or ``submit({...})``.
 
-        Keys are input custom_ids or labels. Inputs not given keep their pre-filled value.
-        Required/min/max lengths are enforced as Discord's client would (EmulatorUsageError);
-        ``force=True`` sends the values anyway, as a modified client could, to test that the
-        bot checks them itself.
+        Keys are custom_ids or labels. Text inputs take a string; selects a list of option
+        values or labels (a single string picks one; user/role/channel selects take the
+        objects). Fields not given keep their pre-filled value or default options. What
+        Discord's client would not let a person send raises EmulatorUsageError: an empty
+        required field, text outside min/max length, an option the select does not offer, too
+        few or too many values. ``force=True`` sends the values anyway, as a modified client
+        could, to test that the bot checks them itself.
         """
         if isinstance(member_or_values, Member):
             member = member_or_values
@@ -877,7 +1021,7 @@ class EmulatedModal:
             member = self.opened_by.user
             if member_or_values is not None:
                 values = member_or_values
-        return await self._emu._submit_modal(
+        return await self._host.submit_modal(
             self, member, dict(values or {}), wait=wait, timeout=timeout, force=force
         )
 
@@ -899,7 +1043,7 @@ class InteractionResult:
 
     def __init__(
         self,
-        emu: Emulator,
+        host: Host,
         interaction_id: int,
         token: str,
         payload: dict[str, Any],
@@ -909,7 +1053,7 @@ class InteractionResult:
         description: str,
         source_message: EmulatedMessage | None = None,
     ) -> None:
-        self._emu = emu
+        self._host = host
         self.id = interaction_id
         self.token = token
         self.payload = payload
@@ -918,7 +1062,7 @@ class InteractionResult:
         self.channel = channel
         self.description = description
         self.source_message = source_message
-        self.created = asyncio.get_running_loop().time()  # loop time at dispatch
+        self.created = host.now()  # emulator clock at dispatch
         self.acknowledged = False
         self.acknowledged_at: float | None = None  # loop time the bot's callback arrived
         self.expired = False
@@ -967,7 +1111,7 @@ class InteractionResult:
 
     async def response(self, timeout: float | None = None) -> InteractionResult:
         """Wait until the bot acknowledged this interaction (any callback type)."""
-        await self._emu._wait(
+        await self._host.wait(
             self.waiters,
             self._check(lambda: self if self.acknowledged else None),
             f"the bot's response to {self.description}",
@@ -1001,7 +1145,7 @@ class InteractionResult:
         what = f"the original response to {self.description}"
         if predicate is not None:
             what += " to match the predicate"
-        return await self._emu._wait(self.waiters, self._check(ready), what, timeout)
+        return await self._host.wait(self.waiters, self._check(ready), what, timeout)
 
     async def next_followup(self, timeout: float | None = None) -> EmulatedMessage:
         """The next followup message not yet returned by this method (waits if needed)."""
@@ -1010,7 +1154,7 @@ class InteractionResult:
         def ready() -> EmulatedMessage | None:
             return self.followups[index] if len(self.followups) > index else None
 
-        msg = await self._emu._wait(
+        msg = await self._host.wait(
             self.waiters,
             self._check(ready),
             f"followup #{index + 1} to {self.description}",
@@ -1026,7 +1170,7 @@ class InteractionResult:
         timeout: float | None = None,
     ) -> InteractionResult:
         """Wait until ``predicate(self)`` holds; it is re-checked after everything the bot does."""
-        return await self._emu._wait(
+        return await self._host.wait(
             self.waiters,
             self._check(lambda: self if predicate(self) else None),
             f"{what} ({self.description})",
