@@ -351,7 +351,7 @@ async def burst(world: World, forms: list[tuple[Member, str, InteractionResult]]
         modal = opened.modal
         if modal is None:
             continue
-        values = answer_values(modal.inputs, person.name, pid)
+        values = answer_values(modal.text_inputs, person.name, pid)
 
         async def submit(person: Member = person, pid: str = pid, modal: Any = modal,
                          values: dict[str, str] = values) -> None:

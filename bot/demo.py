@@ -196,7 +196,7 @@ async def _play(emu: Emulator, settings: Settings, out: Transcript, out_dir: Pat
                     await r.response()
                     modal = r.modal
                     assert modal is not None, "the Answer button should open a form"
-                    values = {inp["custom_id"]: texts[i] for i, inp in enumerate(modal.inputs)}
+                    values = {inp["custom_id"]: texts[i] for i, inp in enumerate(modal.text_inputs)}
                     if person_index == 0:
                         out.act(person, f"#{name}",
                                 f"clicks Answer; the form '{modal.title}' opens")
@@ -208,7 +208,7 @@ async def _play(emu: Emulator, settings: Settings, out: Transcript, out_dir: Pat
                     r = await asha.click(card, "Answer")
                     await r.response()
                     assert r.modal is not None
-                    first = r.modal.inputs[0]
+                    first = r.modal.text_inputs[0]
                     out.act(asha, "#group-a",
                             "edits her answer: the form opens with her earlier text "
                             f"({first.get('value', '')[:40]!r}…)")

@@ -66,7 +66,8 @@ async def test_another_server_sees_nothing_of_this_one(world: World) -> None:
     )).reply()
     opened = await world.alice.click(card, "Answer")
     await opened.response()
-    await opened.modal.submit(world.alice, {i["custom_id"]: "mine" for i in opened.modal.inputs})
+    await opened.modal.submit(world.alice,
+                              {i["custom_id"]: "mine" for i in opened.modal.text_inputs})
     other = world.emu.add_guild("Other server")
     chan = other.add_channel("general")
     mallory = other.add_member("Mallory", permissions="administrator")

@@ -82,7 +82,7 @@ async def test_group_set_form_leaves_room_for_a_citation(world: World) -> None:
     opened = await world.alice.click(card, "Answer")
     await opened.response()
     assert opened.modal is not None, (await opened.reply()).text
-    labels = [i.get("label") for i in opened.modal.inputs]
+    labels = [i.get("label") for i in opened.modal.text_inputs]
     assert len(labels) == 4 and "How we will judge value for money" in labels
 
 

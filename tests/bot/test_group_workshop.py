@@ -41,17 +41,18 @@ async def test_two_members_saving_at_once_one_is_refused_with_both_texts(world: 
     first = await open_form(world.alice, card)
     assert first.title.startswith("Group answer")
     done = await first.submit(world.alice, {i["custom_id"]: "Alice's start"
-                                            for i in first.inputs})
+                                            for i in first.text_inputs})
     assert "Saved the group's answer" in (await done.reply()).text
 
     # Bob and Alice open the form on version 1 and save at the same moment
     bob_form = await open_form(world.bob, card)
     alice_form = await open_form(world.alice, card)
-    assert [i["value"] for i in bob_form.inputs] == ["Alice's start"] * len(bob_form.inputs)
+    assert [i["value"] for i in bob_form.text_inputs] == \
+        ["Alice's start"] * len(bob_form.text_inputs)
     bob_done, alice_done = await asyncio.gather(
-        bob_form.submit(world.bob, {i["custom_id"]: "Bob's take" for i in bob_form.inputs}),
+        bob_form.submit(world.bob, {i["custom_id"]: "Bob's take" for i in bob_form.text_inputs}),
         alice_form.submit(world.alice, {i["custom_id"]: "Alice's second thought"
-                                        for i in alice_form.inputs}),
+                                        for i in alice_form.text_inputs}),
     )
     replies = [await bob_done.reply(), await alice_done.reply()]
     saved = [r for r in replies if "Saved the group's answer" in r.text]
@@ -65,9 +66,9 @@ async def test_two_members_saving_at_once_one_is_refused_with_both_texts(world: 
     person = world.alice if mine.startswith("Alice") else world.bob
     merge = await person.click(loser, "Edit the current version")
     await merge.response()
-    assert [i["value"] for i in merge.modal.inputs] == [theirs] * len(merge.modal.inputs)
+    assert [i["value"] for i in merge.modal.text_inputs] == [theirs] * len(merge.modal.text_inputs)
     done = await merge.modal.submit(person, {i["custom_id"]: f"{theirs} + {mine}"
-                                             for i in merge.modal.inputs})
+                                             for i in merge.modal.text_inputs})
     assert "version 3" in (await done.reply()).text
 
     status = await (await world.facilitator.run_command("session status", world.chan)).reply()
@@ -106,7 +107,7 @@ async def _breakouts_made(world: World) -> list[Channel]:
         assert "Prompt 1 of 3" in card.text and not (card.pinged_everyone or card.pinged_users)
     # group 3 answers before the restart
     form = await open_form(world.alice, latest_card(world, threads[2]))
-    await (await form.submit(world.alice, {i["custom_id"]: "group three" for i in form.inputs}
+    await (await form.submit(world.alice, {i["custom_id"]: "group three" for i in form.text_inputs}
                              )).reply()
     return threads
 
@@ -141,7 +142,7 @@ async def _resumed_answered_closed(world: World, threads: list[Channel]) -> None
     await (await world.facilitator.run_command(
         "workshop resume", world.chan, workshop=WORKSHOP)).reply()
     form = await open_form(world.bob, latest_card(world, threads[0]))
-    done = await form.submit(world.bob, {i["custom_id"]: "group one" for i in form.inputs})
+    done = await form.submit(world.bob, {i["custom_id"]: "group one" for i in form.text_inputs})
     assert "Saved the group's answer" in (await done.reply()).text
     closed = await (await world.facilitator.run_command(
         "workshop close", world.chan, workshop=WORKSHOP)).reply()

@@ -97,7 +97,7 @@ async def test_a_form_is_accepted_only_in_its_sessions_channel(world: World) -> 
     opened.modal.data["custom_id"] = opened.modal.custom_id.replace(
         str(world.bot.engine.peek_live(world.guild.id, world.chan_b.id).id), str(session_a.id))
     reply = await (await opened.modal.submit(
-        world.bob, {i["custom_id"]: "smuggled" for i in opened.modal.inputs})).reply()
+        world.bob, {i["custom_id"]: "smuggled" for i in opened.modal.text_inputs})).reply()
     assert "not saved" in reply.text and "another channel" in reply.text
     assert await world.bot.engine.my_answers(world.guild.id, world.bob.id) == []
     assert card_a is not None
@@ -175,7 +175,7 @@ async def test_lowering_a_limit_never_cuts_text_the_person_did_not_change(
         async with w.running() as bot:
             opened = await w.alice.click(card, "Answer")
             await opened.response()
-            long_input = next(i for i in opened.modal.inputs if i["custom_id"] == "long")
+            long_input = next(i for i in opened.modal.text_inputs if i["custom_id"] == "long")
             assert long_input["value"] == long_text  # pre-filled whole, not cut to 100
             done = await opened.modal.submit(w.alice, {"other": "only this changed"})
             assert "Updated" in (await done.reply()).text

@@ -70,7 +70,7 @@ async def test_forget_me_erases_after_confirmation(world: World) -> None:
     # the form is no longer pre-filled
     opened = await world.alice.click(card, "Answer")
     await opened.response()
-    assert not any(i.get("value") for i in opened.modal.inputs)
+    assert not any(i.get("value") for i in opened.modal.text_inputs)
 
 
 INJECTION = ("@everyone @here <@{bob}> <@&{role}> [click](https://evil.example) **bold** "
@@ -99,7 +99,7 @@ async def test_fifty_participants_submitting_at_once(world: World) -> None:
     forms = await asyncio.gather(*(p.click(card, "Answer") for p in people))
     await asyncio.gather(*(f.response() for f in forms))
     submissions = await asyncio.gather(*(
-        f.modal.submit(p, {i["custom_id"]: f"answer of {p.name}" for i in f.modal.inputs})
+        f.modal.submit(p, {i["custom_id"]: f"answer of {p.name}" for i in f.modal.text_inputs})
         for p, f in zip(people, forms, strict=True)
     ))
     replies = await asyncio.gather(*(s.reply() for s in submissions))
@@ -113,7 +113,7 @@ async def test_an_interaction_delivered_twice_saves_once(world: World) -> None:
     opened = await world.alice.click(card, "Answer")
     await opened.response()
     done = await opened.modal.submit(world.alice, {i["custom_id"]: "once"
-                                                   for i in opened.modal.inputs})
+                                                   for i in opened.modal.text_inputs})
     assert "Saved" in (await done.reply()).text
     world.emu.redeliver(done)
     # a later interaction is handled after the duplicate (the gateway keeps order)

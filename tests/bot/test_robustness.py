@@ -33,12 +33,12 @@ async def test_cards_keep_working_after_a_restart(tmp_path: Path, library: Libra
             await opened.response()
             assert opened.modal is not None
             done = await opened.modal.submit(
-                world.bob, {i["custom_id"]: "after the restart" for i in opened.modal.inputs}
+                world.bob, {i["custom_id"]: "after the restart" for i in opened.modal.text_inputs}
             )
             assert "Saved your answer" in (await done.reply()).text
             again = await world.alice.click(card, "Answer")  # pre-filled from the database
             await again.response()
-            assert again.modal.inputs[0]["value"] == "before the restart"
+            assert again.modal.text_inputs[0]["value"] == "before the restart"
             listing = await (await world.bob.click(card, "Examples")).reply()
             assert listing.selects
             # the facilitator role survived too
@@ -64,7 +64,7 @@ async def test_slow_storage_is_deferred_not_dropped(
     opened = await world.alice.click(card, "Answer")
     await opened.response()
     done = await opened.modal.submit(world.alice, {i["custom_id"]: "slow but safe"
-                                                   for i in opened.modal.inputs})
+                                                   for i in opened.modal.text_inputs})
     await done.response()
     assert done.deferred  # acknowledged in time, "thinking…"
     release.set()
@@ -86,7 +86,8 @@ async def test_export_over_the_upload_limit_is_zipped(
             await opened.response()
             assert opened.modal is not None
             done = await opened.modal.submit(person, {  # as long as each field takes
-                field["custom_id"]: text[: field["max_length"]] for field in opened.modal.inputs})
+                field["custom_id"]: text[: field["max_length"]]
+                for field in opened.modal.text_inputs})
             assert "saved" in (await done.reply()).text.lower()
         msg = await (await world.organiser.run_command(
             "session export", world.chan, format="csv")).reply()

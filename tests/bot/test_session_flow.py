@@ -29,7 +29,8 @@ async def answer(world: World, person: Member, card: EmulatedMessage, text: str)
     opened = await person.click(card, "Answer")
     await opened.response()
     assert opened.modal is not None, "Answer should open the form"
-    done = await opened.modal.submit(person, {i["custom_id"]: text for i in opened.modal.inputs})
+    done = await opened.modal.submit(person, {i["custom_id"]: text
+                                              for i in opened.modal.text_inputs})
     reply = await done.reply()
     assert reply is not None and reply.ephemeral
     return reply.text
@@ -54,7 +55,7 @@ async def test_form_follows_the_yaml_and_is_prefilled_for_edits(world: World) ->
     prompt = world.library.prompt_sets["key-questions"].prompts[0]
     opened = await world.alice.click(card, "Answer")
     await opened.response()
-    inputs = opened.modal.inputs
+    inputs = opened.modal.text_inputs
     assert [i["custom_id"] for i in inputs] == [f.id for f in prompt.fields]
     for i, f in zip(inputs, prompt.fields, strict=True):
         assert i["label"] == f.label
@@ -67,7 +68,7 @@ async def test_form_follows_the_yaml_and_is_prefilled_for_edits(world: World) ->
     assert "Privacy" in reply  # first answer in this server carries the notice
     again = await world.alice.click(card, "Answer")
     await again.response()
-    assert [i.get("value") for i in again.modal.inputs] == ["first version"] * len(inputs)
+    assert [i.get("value") for i in again.modal.text_inputs] == ["first version"] * len(inputs)
     done = await again.modal.submit(world.alice, {inputs[0]["custom_id"]: "second version"})
     assert "Updated your answer" in (await done.reply()).text
     mine = await (await world.alice.run_command("my-answers", world.chan)).reply()
@@ -147,7 +148,7 @@ async def test_pause_and_moved_on_keep_what_was_typed(world: World) -> None:
     opened = await world.alice.click(card, "Answer")
     await opened.response()
     await world.facilitator.run_command("session pause", world.chan)
-    values = {i["custom_id"]: "my careful reflection <@123>" for i in opened.modal.inputs}
+    values = {i["custom_id"]: "my careful reflection <@123>" for i in opened.modal.text_inputs}
     done = await opened.modal.submit(world.alice, values)
     reply = await done.reply()
     assert "paused" in reply.text
@@ -174,7 +175,7 @@ async def test_self_paced_sessions_answer_any_prompt(world: World) -> None:
     res = await world.alice.run_command("answer", world.chan, prompt=ids[2])
     await res.response()
     assert res.modal is not None and res.modal.title.startswith("3.")
-    done = await res.modal.submit(world.alice, {i["custom_id"]: "x" for i in res.modal.inputs})
+    done = await res.modal.submit(world.alice, {i["custom_id"]: "x" for i in res.modal.text_inputs})
     assert "prompt 3" in (await done.reply()).text
 
 

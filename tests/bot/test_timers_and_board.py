@@ -93,7 +93,7 @@ async def test_reminders_never_ping_and_name_people_only_when_asked(world: World
         opened = await person.click(card, "Answer")
         await opened.response()
         await (await opened.modal.submit(person, {i["custom_id"]: "x"
-                                                  for i in opened.modal.inputs})).reply()
+                                                  for i in opened.modal.text_inputs})).reply()
     await (await world.facilitator.run_command("session goto", world.chan, number=2)).reply()
     count = await (await world.facilitator.run_command("session remind", world.chan)).reply()
     assert not count.ephemeral
@@ -119,7 +119,7 @@ async def test_the_board_keeps_up_with_answers_and_moves(world: World) -> None:
     opened = await world.alice.click(card, "Answer")
     await opened.response()
     await (await opened.modal.submit(world.alice, {i["custom_id"]: "x"
-                                                   for i in opened.modal.inputs})).reply()
+                                                   for i in opened.modal.text_inputs})).reply()
     await world.emu.wait_for_message(board_channel, lambda m: m.id == board.id and
                                      "1: **1**" in m.text, timeout=15)
     await (await world.facilitator.run_command("workshop next", world.chan,

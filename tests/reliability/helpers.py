@@ -182,7 +182,7 @@ async def fire_submissions(forms: list[InteractionResult], burst: Burst, tag: st
     for form in forms:
         assert form.modal is not None
         text = f"{tag} answer of {form.user.name}"
-        values = {i["custom_id"]: text for i in form.modal.inputs if i.get("required", True)}
+        values = {i["custom_id"]: text for i in form.modal.text_inputs if i.get("required", True)}
         res = await form.modal.submit(form.user, values, wait=False)
         burst.results.append(res)
         burst.texts[res.id] = text

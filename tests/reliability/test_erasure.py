@@ -27,7 +27,8 @@ async def start(world: World, channel=None, workshop: str = "Erasure") -> Emulat
 async def answer(person: Member, card: EmulatedMessage, text: str) -> None:
     opened = await person.click(card, "Answer")
     await opened.response()
-    done = await opened.modal.submit(person, {i["custom_id"]: text for i in opened.modal.inputs})
+    done = await opened.modal.submit(person, {i["custom_id"]: text
+                                              for i in opened.modal.text_inputs})
     assert "Saved" in (await done.reply()).text or "Updated" in (await done.reply()).text
 
 

@@ -124,11 +124,11 @@ async def test_sigkill_mid_burst_loses_no_acknowledged_answer(tmp_path: Path) ->
             else:
                 opened = await someone.user.run_command("answer", chan, prompt="2")
             assert opened.modal is not None
-            assert opened.modal.inputs[0]["value"] == burst.texts[someone.id]
+            assert opened.modal.text_inputs[0]["value"] == burst.texts[someone.id]
             newcomer = guild.add_member("Late Larry")
             late = await (await newcomer.click(card, "Answer")).response()
             done = await late.modal.submit(
-                newcomer, {i["custom_id"]: "after the crash" for i in late.modal.inputs
+                newcomer, {i["custom_id"]: "after the crash" for i in late.modal.text_inputs
                            if i.get("required", True)})
             assert SAVED in (await done.reply()).text
             second.signal(signal.SIGTERM)
@@ -178,7 +178,7 @@ async def test_redelivery_after_a_restart_changes_nothing(tmp_path: Path) -> Non
             for person, text in ((alice, "first version"), (bob, "bob's only version")):
                 form = await (await person.click(card, "Answer")).response()
                 submitted[person.name] = await form.modal.submit(
-                    person, {i["custom_id"]: text for i in form.modal.inputs})
+                    person, {i["custom_id"]: text for i in form.modal.text_inputs})
                 assert SAVED in (await submitted[person.name].reply()).text
             first.proc.kill()  # crash straight after the acknowledgements
             await first.wait(10)
@@ -186,9 +186,9 @@ async def test_redelivery_after_a_restart_changes_nothing(tmp_path: Path) -> Non
         async with bot_process(emu, db_path, tmp_path) as second:
             # Alice edits her answer in the new process...
             form = await (await alice.click(card, "Answer")).response()
-            assert form.modal.inputs[0]["value"] == "first version"  # from the database
+            assert form.modal.text_inputs[0]["value"] == "first version"  # from the database
             edit = await form.modal.submit(
-                alice, {i["custom_id"]: "second version" for i in form.modal.inputs})
+                alice, {i["custom_id"]: "second version" for i in form.modal.text_inputs})
             assert "Updated your answer" in (await edit.reply()).text
             # ...then the first process's interactions arrive again (as after a resume).
             for res in submitted.values():
@@ -251,7 +251,7 @@ async def test_reconnect_and_dropped_socket_replay_submissions(
             late = world.guild.add_member("After the storm")
             form = await (await late.click(card, "Answer")).response()
             done = await form.modal.submit(
-                late, {i["custom_id"]: "still here" for i in form.modal.inputs
+                late, {i["custom_id"]: "still here" for i in form.modal.text_inputs
                        if i.get("required", True)})
             assert SAVED in (await done.reply()).text
         emu.assert_no_violations()
@@ -328,7 +328,7 @@ async def test_rate_limited_requests_are_retried_after_retry_after(
             emu.rate_limit(2, route=callback, retry_after=0.2)
             before = emu.request_counts[callback]
             done = await form.modal.submit(
-                world.alice, {i["custom_id"]: "despite 429s" for i in form.modal.inputs})
+                world.alice, {i["custom_id"]: "despite 429s" for i in form.modal.text_inputs})
             assert SAVED in (await done.reply()).text
             callbacks = emu.request_counts[callback] - before
 

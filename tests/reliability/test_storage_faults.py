@@ -39,7 +39,7 @@ async def submit(person: Member, card: EmulatedMessage, text: str) -> EmulatedMe
     await opened.response()
     assert opened.modal is not None
     done = await opened.modal.submit(person, {i["custom_id"]: f"{text} [{i['custom_id']}]"
-                                              for i in opened.modal.inputs})
+                                              for i in opened.modal.text_inputs})
     reply = await done.reply()
     assert reply is not None
     return reply
@@ -93,7 +93,7 @@ async def test_a_write_that_fails_says_not_saved_and_gives_the_text_back(
     await retry.response()
     assert retry.modal is not None
     # the form is back with exactly what she typed, read from memory
-    assert [i["value"] for i in retry.modal.inputs] == typed(TEXT, prompt)
+    assert [i["value"] for i in retry.modal.text_inputs] == typed(TEXT, prompt)
     done = await retry.modal.submit(world.alice, {})
     assert "Saved your answer" in (await done.reply()).text
     assert await stored_answers(world, world.alice) == [
@@ -109,7 +109,7 @@ async def test_a_long_answer_that_cannot_be_saved_comes_back_as_a_file(
     fail_writes(monkeypatch, "attempt to write a readonly database")
     opened = await world.alice.click(card, "Answer")
     await opened.response()
-    long = {i["custom_id"]: "é" * i["max_length"] for i in opened.modal.inputs}
+    long = {i["custom_id"]: "é" * i["max_length"] for i in opened.modal.text_inputs}
     reply = await (await opened.modal.submit(world.alice, long)).reply()
     assert "not saved" in reply.text and "cannot be written" in reply.text
     (attachment,) = reply.attachments
@@ -163,7 +163,7 @@ async def test_a_database_locked_by_another_process_is_retried(
         opened = await world.alice.click(card, "Answer")
         await opened.response()
         done = await opened.modal.submit(
-            world.alice, {i["custom_id"]: TEXT for i in opened.modal.inputs}, wait=False)
+            world.alice, {i["custom_id"]: TEXT for i in opened.modal.text_inputs}, wait=False)
         await asyncio.wait_for(attempts.wait(), 10)  # the first attempt met the lock
         release(holder)  # ...the other process lets go before the retries run out
         reply = await done.reply()
@@ -224,7 +224,8 @@ async def test_a_real_full_disk_loses_nothing_and_recovers(tmp_path: Path, libra
             filler = fill(disk)
             opened = await w.alice.click(card, "Answer")
             await opened.response()
-            big = {i["custom_id"]: (TEXT * 100)[: i["max_length"]] for i in opened.modal.inputs}
+            big = {i["custom_id"]: (TEXT * 100)[: i["max_length"]]
+                   for i in opened.modal.text_inputs}
             reply = await (await opened.modal.submit(w.alice, big)).reply()
             assert "not saved" in reply.text and "disk is full" in reply.text
             assert all(v in reply.attachments[0].text() for v in big.values())
@@ -234,7 +235,7 @@ async def test_a_real_full_disk_loses_nothing_and_recovers(tmp_path: Path, libra
             filler.unlink()
             retry = await w.alice.click(reply, "Try again")
             await retry.response()
-            assert {i["custom_id"]: i["value"] for i in retry.modal.inputs} == big
+            assert {i["custom_id"]: i["value"] for i in retry.modal.text_inputs} == big
             done = await retry.modal.submit(w.alice, {})
             assert "Saved your answer" in (await done.reply()).text
             assert await stored_answers(w, w.alice) == [big]
