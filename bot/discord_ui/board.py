@@ -69,6 +69,12 @@ class Boards:
                     await board.task
         self._boards.clear()
 
+    async def until_stopped(self, workshop_id: int) -> None:
+        """Wait until the board of a workshop stops (it was deleted, or its workshop)."""
+        board = self._boards.get(workshop_id)
+        if board is not None and board.task is not None:
+            await asyncio.wait({board.task})
+
     def edits(self, workshop_id: int) -> int:
         board = self._boards.get(workshop_id)
         return board.edits if board else 0

@@ -127,3 +127,83 @@ async def test_the_board_keeps_up_with_answers_and_moves(world: World) -> None:
     await world.emu.wait_for_message(board_channel, lambda m: m.id == board.id and
                                      m.text.count("Prompt **2** of 3") == 2, timeout=15)
     assert re.search(r"Up to date as of <t:\d+:T>", board.text)
+
+
+async def test_a_board_under_a_burst_stays_within_the_rate_limits_and_ends_right(
+    tmp_path: Path, library: Library
+) -> None:
+    from tests.reliability.helpers import Burst, add_people, fire_submissions, open_forms
+
+    w = make_world(tmp_path, library, rate_limits="discord", default_timeout=30.0)
+    async with emulating(w), w.running() as bot:
+        await w.organiser.run_command("workshop-config facilitator-role", w.chan, role=w.role)
+        bot.boards.interval = 1.0  # faster than production (5 s): the limit must still hold
+        board_channel = w.guild.add_channel("facilitators")
+        card = await (await w.facilitator.run_command(
+            "session start", w.chan, set="key-questions", workshop=WORKSHOP)).reply()
+        await (await w.facilitator.run_command("workshop board", board_channel,
+                                               workshop=WORKSHOP)).reply()
+        (board,) = [m for m in w.emu.messages_in(board_channel) if "Live board" in m.text]
+        people = add_people(w.guild, 300)
+        forms = await open_forms(people, card)
+        burst = Burst()
+        burst.listen(w.emu)
+        await fire_submissions(forms, burst, "burst")
+        await burst.wait_for_acks(300, within=60)
+        final = await w.emu.wait_for_message(
+            board_channel, lambda m: m.id == board.id and "1: **300**" in m.text
+            and "(300 participants)" in m.text, timeout=20)
+        route = f"PATCH /channels/{board_channel.id}/messages/{board.id}"
+        edits = w.emu.requests(route)
+        assert final.edited and 1 <= len(edits) <= 40
+        assert w.emu.max_requests_in_window(route, 5.0) <= 5  # Discord: 5 edits per 5 s
+        assert not w.emu.requests(route, status=429)  # never even had to be told to wait
+        assert not (final.pinged_everyone or final.pinged_users or final.pinged_roles)
+
+
+async def test_a_deleted_board_is_forgotten_not_retried(world: World) -> None:
+    world.bot.boards.interval = 0.05
+    board_channel = world.guild.add_channel("facilitators")
+    await (await world.facilitator.run_command(
+        "session start", world.chan, set="key-questions", workshop=WORKSHOP)).reply()
+    await (await world.facilitator.run_command("workshop board", board_channel,
+                                               workshop=WORKSHOP)).reply()
+    (board,) = [m for m in world.emu.messages_in(board_channel) if "Live board" in m.text]
+    workshop = await world.bot.engine.workshop(world.guild.id, WORKSHOP)
+    world.emu.delete_message(board)
+    await (await world.facilitator.run_command("session next", world.chan)).reply()
+    await asyncio.wait_for(world.bot.boards.until_stopped(workshop.id), 5)
+    route = f"PATCH /channels/{board_channel.id}/messages/{board.id}"
+    assert [r.status for r in world.emu.requests(route)] == [404]
+    assert await world.bot.engine.db.messages(world.guild.id, "board") == []
+    await (await world.facilitator.run_command("session next", world.chan)).reply()
+    assert len(world.emu.requests(route)) == 1  # one try, then forgotten
+    assert world.bot.boards.edits(workshop.id) == 0
+
+
+async def test_dm_reminders_and_a_closed_dm_is_not_tried_again(world: World) -> None:
+    carol = world.guild.add_member("Carol", dms_open=False)
+    card = await (await world.facilitator.run_command(
+        "session start", world.chan, set="key-questions", workshop=WORKSHOP)).reply()
+    for person in (world.alice, carol, world.bob):
+        opened = await person.click(card, "Answer")
+        await opened.response()
+        await (await opened.modal.submit(person, {i["custom_id"]: "x"
+                                                  for i in opened.modal.text_inputs})).reply()
+    for person in (world.alice, carol):
+        on = await (await person.run_command("reminders", world.chan, on=True)).reply()
+        assert "direct message" in on.text
+    await (await world.facilitator.run_command("session next", world.chan)).reply()
+    dm = await world.emu.wait_for_message(world.alice.dm_channel,
+                                          lambda m: "A new prompt is open" in m.text)
+    assert f"<#{world.chan.id}>" in dm.text and "2." in dm.text
+    assert world.emu.messages_in(world.bob.dm_channel) == []  # Bob did not ask
+    await world.bot.get_cog("Timing").dm_rounds_done()
+    session = world.bot.engine.peek_live(world.guild.id, world.chan.id)
+    assert await world.bot.engine.db.reminder_recipients(world.guild.id, session.id) == \
+        [world.alice.id]  # Carol's closed DMs are remembered
+    tried = len(world.emu.requests(f"POST /channels/{carol.dm_channel.id}/messages"))
+    await (await world.facilitator.run_command("session next", world.chan)).reply()
+    await world.emu.wait_for_message(world.alice.dm_channel,
+                                     lambda m: "3." in m.text and "new prompt" in m.text)
+    assert len(world.emu.requests(f"POST /channels/{carol.dm_channel.id}/messages")) == tried

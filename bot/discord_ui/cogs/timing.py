@@ -103,6 +103,11 @@ class Timing(commands.Cog):
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    async def dm_rounds_done(self) -> None:
+        """Wait for the reminder messages being sent now (tests, and a clean stop)."""
+        while self._tasks:
+            await asyncio.wait(set(self._tasks))
+
     async def _dm_round(self, session: SessionRow) -> None:
         engine = self.bot.engine
         try:
