@@ -43,7 +43,7 @@ READY_LINE = "baseline ready"
 def make_baseline(library: Library, *, tuned_gc: bool = False, **options: Any) -> commands.Bot:
     """Same command names, options, custom ids and form fields as the workshop bot; answers
     every interaction with one ephemeral message (or the form / choices), stores nothing.
-    ``tuned_gc``: apply the workshop bot's collector settings too once ready."""
+    ``tuned_gc``: apply the workshop bot's collector settings (thresholds, idle collection) too once ready."""
     pset = library.prompt_sets[SET_ID]
     fields = {p.id: p.fields for p in pset.prompts}
     ex_ids = list(library.examples)
@@ -130,11 +130,13 @@ def make_baseline(library: Library, *, tuned_gc: bool = False, **options: Any) -
         await bot.tree.sync()
 
     if tuned_gc:
-        from bot.discord_ui.client import tune_gc
+        from bot.discord_ui.client import IdleCollector, tune_gc
 
         @bot.listen()
         async def on_ready() -> None:
             tune_gc()
+            if getattr(bot, "idle_gc", None) is None:
+                bot.idle_gc = IdleCollector()  # type: ignore[attr-defined]
 
     bot.setup_hook = setup_hook  # type: ignore[method-assign]
     for cmd in (session, answer, example):
