@@ -94,8 +94,12 @@ def test_key_questions_prompt_set(bundled: Library, set_id: str) -> None:
         assert prompt.key_question == prompt.id
         # The prompt asks the panel's question, word for word.
         assert prompt.question == bundled.key_questions[prompt.id].text
-        # at most 4 text fields: a form holds 5 components, one is kept for a cite field
-        assert 1 <= len(prompt.fields) <= 4
+        # 4 text fields and one that cites the linked examples: a form holds 5 components
+        assert len(prompt.fields) == 5
+        assert [f.kind for f in prompt.fields] == ["text"] * 4 + ["cite"]
+        cite = prompt.cite_field
+        assert cite is not None and cite.label == "Seminar examples that informed this"
+        assert not cite.required and prompt.cite_limit(cite) == len(prompt.examples)
         assert any(f.required for f in prompt.fields)
         assert prompt.examples
         for link in prompt.examples:
@@ -112,7 +116,7 @@ def test_key_question_fields_fit_the_questions(bundled: Library, set_id: str) ->
     value for money (required: it is half the question); short fields line up across
     groups."""
     pset = bundled.prompt_sets[set_id]
-    fields = {p.id: {f.id: f for f in p.fields} for p in pset.prompts}
+    fields = {p.id: {f.id: f for f in p.fields if not f.is_cite} for p in pset.prompts}
     assert list(fields["identify-change"]) == ["change", "for-whom", "evidence",
                                                "how-identified"]
     assert list(fields["scale-and-sustain"]) == ["intervention", "fit", "scale", "sustain"]
@@ -123,7 +127,7 @@ def test_key_question_fields_fit_the_questions(bundled: Library, set_id: str) ->
                   fields["scale-and-sustain"]["intervention"],
                   fields["measure-impact"]["first-outcome"]):
         assert short.style == "short" and short.max_length <= 200
-    placeholders = [f.placeholder for p in pset.prompts for f in p.fields]
+    placeholders = [f.placeholder for p in fields.values() for f in p.values()]
     assert all(placeholders) and len(set(placeholders)) == len(placeholders)
 
 

@@ -13,8 +13,10 @@ from bot.storage import GROUP, SessionStatus
 G = 7
 
 
-def fill(prompt, text: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    return {f.id: f"{text} ({f.id})" for f in prompt.fields}
+def fill(prompt, text: str) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """Every text field, and the prompt's first example cited."""
+    return {f.id: list(prompt.example_ids[:1]) if f.is_cite else f"{text} ({f.id})"
+            for f in prompt.fields}
 
 
 async def group(engine: Engine, channel: int = 1, name: str = "g1", **kw: object):
