@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.config import Settings
-from bot.emulator import EmulatedMessage, Emulator, Member, running_bot
+from bot.emulator import Channel, EmulatedMessage, Emulator, Member, running_bot
 
 log = logging.getLogger(__name__)
 
@@ -150,6 +150,61 @@ async def run_demo(
     return 0
 
 
+async def _gallery_and_vote(emu: Emulator, facilitator: Member, channels: dict[str, Channel],
+                            people: dict[str, list[Member]], out: Transcript) -> None:
+    """The groups read each other's answers to the first prompt, comment, and dot-vote."""
+    out.line("\n--- The groups learn from each other: a gallery walk and a dot-vote ---")
+    r = await facilitator.run_command("workshop gallery start", channels["group-a"],
+                                      workshop=WORKSHOP, prompt="identify-change")
+    out.act(facilitator, "#group-a",
+            f"/workshop gallery start workshop:{WORKSHOP} prompt:identify-change")
+    out.bot(await r.reply())
+    heading, first_card = [m for m in emu.messages_in(channels["group-b"])
+                           if "Gallery walk" in m.text or "Comment" in
+                           [b.get("label") for b in m.buttons]][:2]
+    out.bot(heading, label="bot posts in #group-b")
+    out.bot(first_card, label="bot posts in #group-b")
+    dev = people["group-b"][0]
+    r = await dev.click(first_card, "Comment")
+    await r.response()
+    assert r.modal is not None, "Comment should open a form"
+    out.act(dev, "#group-b", f"clicks Comment; the form '{r.modal.title}' opens")
+    done = await r.modal.submit(dev, {"comment": "Starting from the care-entry data is "
+                                                 "convincing. Which schools will you ask?"})
+    out.bot(await done.reply())
+    r = await facilitator.run_command("workshop gallery rotate", channels["group-a"],
+                                      workshop=WORKSHOP)
+    out.act(facilitator, "#group-a", f"/workshop gallery rotate workshop:{WORKSHOP}")
+    out.bot(await r.reply())
+    asha = people["group-a"][0]
+    r = await asha.run_command("session comments", channels["group-a"])
+    out.act(asha, "#group-a", "/session comments")
+    out.bot(await r.reply())
+
+    r = await facilitator.run_command("workshop vote start", channels["group-a"],
+                                      workshop=WORKSHOP, dots=2, prompt="identify-change")
+    out.act(facilitator, "#group-a",
+            f"/workshop vote start workshop:{WORKSHOP} dots:2 prompt:identify-change")
+    out.bot(await r.reply())
+    # (voter, channel, which card there): Ellie puts both her dots on one answer
+    for name, index, card_no in (("group-b", 1, 0), ("group-b", 1, 0), ("group-b", 1, 1),
+                                 ("group-a", 1, 0), ("group-a", 2, 1)):
+        voter = people[name][index]
+        cards = [m for m in emu.messages_in(channels[name])
+                 if "Add a dot" in [b.get("label") for b in m.buttons]]
+        r = await voter.click(cards[card_no], "Add a dot")
+        out.act(voter, f"#{name}", f"clicks Add a dot on card {card_no + 1}")
+        out.bot(await r.reply())
+    r = await facilitator.run_command("workshop vote close", channels["group-a"],
+                                      workshop=WORKSHOP)
+    out.act(facilitator, "#group-a", f"/workshop vote close workshop:{WORKSHOP}")
+    out.bot(await r.reply())
+    posted = emu.messages_in(channels["group-b"])
+    heading = next(i for i, m in enumerate(posted) if "Vote results" in m.text)
+    for message in posted[heading:heading + 2]:  # the heading and the most dotted answer
+        out.bot(message, label="bot posts in #group-b")
+
+
 async def _play(emu: Emulator, settings: Settings, out: Transcript, out_dir: Path) -> list[str]:
     from bot.discord_ui.lifecycle import make_bot
 
@@ -262,6 +317,8 @@ async def _play(emu: Emulator, settings: Settings, out: Transcript, out_dir: Pat
             r = await facilitator.run_command("session close", channel)
             out.act(facilitator, f"#{name}", "/session close")
             out.bot(await r.reply())
+
+        await _gallery_and_vote(emu, facilitator, channels, people, out)
 
         written: list[str] = []
         for fmt in ("csv", "xlsx", "json", "markdown"):

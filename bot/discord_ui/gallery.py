@@ -434,9 +434,10 @@ def vote_summary(start: VoteStart, problems: dict[int, str]) -> str:
     shown = sum(len(v.answers) for v in start.views)
     text = (f"🗳️ Vote open in **{render.safe(start.workshop.name)}** on "
             f"{_prompt_name(start.prompt.number, start.prompt.title)}: {start.vote.dots} "
-            f"dot{'s' if start.vote.dots != 1 else ''} each, {len(start.views)} groups, "
-            f"{shown} answer cards across their channels (the walk's cards reused where "
-            "there). Close it with `/workshop vote close` to post the results.")
+            f"dot{'s' if start.vote.dots != 1 else ''} each; {len(start.views)} groups are "
+            f"shown {shown} answers in all (cards the gallery walk posted take dots too, so "
+            "they are not posted again). Close it with `/workshop vote close` to post the "
+            "results.")
     for sid, why in problems.items():
         group = next((v.viewer for v in start.views if v.viewer.id == sid), None)
         text += (f"\n⚠️ {render.safe(group.group_name) if group else sid}: its channel could "

@@ -194,7 +194,7 @@ async def test_two_hundred_people_vote_at_once_counted_exactly(
 ) -> None:
     from tests.reliability.helpers import add_people
 
-    w = make_world(tmp_path, library, default_timeout=60.0)
+    w = make_world(tmp_path, library, rate_limits="discord", default_timeout=60.0)
     async with emulating(w), w.running() as bot:
         await w.organiser.run_command("workshop-config facilitator-role", w.chan, role=w.role)
         chan_a, _, _, _ = await three_answered_groups(w)

@@ -140,7 +140,10 @@ async def test_the_demo_plays_a_whole_workshop(tmp_path: Path) -> None:
     text = transcript.getvalue()
     for expected in ("/session start", "clicks Answer", "Saved your answer",
                      "edits her answer", "Updated your answer", "/forget-me", "Erased",
-                     "/session close", "/session export format:markdown"):
+                     "/session close", "/workshop gallery start", "Comment saved",
+                     "The gallery walk of", "from group-b", "Dot placed",
+                     "You have placed all your 2 dots", "Vote results",
+                     "/session export format:markdown"):
         assert expected in text, expected
     suffixes = sorted(p.suffix for p in out.iterdir())
     assert suffixes == [".csv", ".json", ".md", ".xlsx"]
