@@ -5,6 +5,7 @@ its rules, results, the server's switches, and /forget-me reaching cards already
 from __future__ import annotations
 
 import asyncio
+import io
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -360,3 +361,73 @@ async def test_a_server_can_switch_gallery_and_voting_off(world: World) -> None:
     participant = await (await world.bob.run_command(
         "workshop gallery start", world.chan, workshop=WORKSHOP)).reply()
     assert "Only facilitators" in participant.text
+
+
+async def exported(world: World, fmt: str) -> str:
+    """The workshop's export in ``fmt``, as text (an XLSX workbook: every cell's text)."""
+    import openpyxl
+
+    message = await reply(world.facilitator, "session export", world.chan, format=fmt,
+                          workshop=WORKSHOP)
+    data = message.attachments[0].data
+    if fmt != "xlsx":
+        return data.decode("utf-8")
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    return "\n".join(str(c.value) for ws in book.worksheets for row in ws.iter_rows()
+                     for c in row if c.value is not None)
+
+
+async def test_comments_and_dots_are_exported_anonymised_then_erased(world: World) -> None:
+    import csv
+    import json
+
+    zed = world.guild.add_member("Zed Secret")
+    wendy = world.guild.add_member("Wendy Named")
+    dave = world.guild.add_member("Dave")
+    card_a = await start_group(world, world.chan, anonymous=True)
+    card_b = await start_group(world, world.chan_b)
+    await answer(zed, card_a, "Zed's idea")
+    await answer(wendy, card_b, "Wendy's idea")
+    await reply(world.facilitator, "workshop gallery start", world.chan, workshop=WORKSHOP)
+    assert "Comment saved" in await comment(zed, card_of(world, world.chan, "Wendy's idea"),
+                                            "=cmd|' /C calc'!A0 from anonymous A")
+    assert "Comment saved" in await comment(wendy, card_of(world, world.chan_b, "Zed's idea"),
+                                            "Named B likes it")
+    await reply(world.facilitator, "workshop vote start", world.chan, workshop=WORKSHOP,
+                dots=3)
+    for _ in range(2):
+        assert "Dot placed" in await click(dave, card_of(world, world.chan, "Wendy's idea"),
+                                           "Add a dot")
+    assert "Dot placed" in await click(dave, card_of(world, world.chan_b, "Zed's idea"),
+                                       "Add a dot")
+    hidden = await exported(world, "json")
+    assert '"dots": 0' in hidden and '"dots": 2' not in hidden  # counts wait for the close
+    await reply(world.facilitator, "workshop vote close", world.chan, workshop=WORKSHOP)
+    await reply(world.facilitator, "workshop gallery end", world.chan, workshop=WORKSHOP)
+
+    doc = json.loads(await exported(world, "json"))
+    by_text = {a["fields"][next(iter(a["fields"]))]: a for a in doc["answers"]}
+    wendys, zeds = by_text["Wendy's idea"], by_text["Zed's idea"]
+    assert (wendys["dots"], zeds["dots"]) == (2, 1)
+    assert [(c["from_group"], c["by"]) for c in wendys["comments"]] == [("group-a", "P01")]
+    assert zeds["comments"][0]["by"] == "Wendy Named"  # a named group's commenter
+    assert wendys["comments"][0]["at"][16:] == ":00.000+00:00"  # anonymous: to the minute
+    assert [(v["prompt_id"], v["dots"], v["voters"]) for v in doc["votes"]] == \
+        [("identify-change", 3, 1)]
+    rows = list(csv.reader(io.StringIO((await exported(world, "csv")).lstrip("\ufeff"))))
+    header = rows[0]
+    assert header[-2:] == ["Dots", "Comments"]
+    wendy_rows = [r for r in rows[1:] if r[8] == "Wendy's idea"]
+    assert {(r[-2], r[-1]) for r in wendy_rows} == \
+        {("2", "From group-a (P01): =cmd|' /C calc'!A0 from anonymous A")}
+    for fmt in ("csv", "xlsx", "json", "markdown"):
+        text = await exported(world, fmt)
+        assert "Named B likes it" in text and "Zed" not in text.replace("Zed's idea", ""), fmt
+        assert "from anonymous A" in text, fmt
+
+    confirm = await reply(wendy, "forget-me", world.chan_b)
+    await click(wendy, confirm, "Yes, erase my answers")
+    for fmt in ("csv", "xlsx", "json", "markdown"):
+        text = await exported(world, fmt)
+        assert "Named B likes it" not in text and "Wendy" not in text, fmt
+        assert "from anonymous A" not in text, fmt  # it was on Wendy's erased answer
