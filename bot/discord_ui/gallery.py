@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -322,7 +322,8 @@ async def _post_view(bot: discord.Client, engine: Engine, view: View, heading: s
         await _remember(engine, view.viewer, message.id, shown.answer_id, GALLERY)
 
 
-async def _each(sessions: Sequence[SessionRow], post: Any) -> dict[int, str]:
+async def _each(sessions: Sequence[SessionRow],
+                post: Callable[[SessionRow], Awaitable[object]]) -> dict[int, str]:
     """Run ``post(session)`` for every group at once (each channel has its own rate limit);
     returns the groups whose channel could not be posted in, with why."""
     problems: dict[int, str] = {}

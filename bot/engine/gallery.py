@@ -185,8 +185,10 @@ class GalleryRun:
         prompt_id = self._choose_prompt(groups, (given or "").strip())
         having = [g for g in groups if self._prompt_of(g, prompt_id) is not None]
         if len(having) < 2:
-            raise WorkshopError("That needs at least two groups with answers to share: only "
-                                f"{len(having)} group of this workshop has that prompt.")
+            n = len(having)
+            raise WorkshopError(f"That needs at least two groups to share answers: {n} "
+                                f"group{'s' if n != 1 else ''} of this workshop "
+                                f"{'has' if n == 1 else 'have'} that prompt.")
         prompt = self._prompt_of(having[0], prompt_id)
         assert prompt is not None
         return having, prompt

@@ -309,6 +309,9 @@ async def test_forget_me_reaches_cards_comments_and_dots(world: World) -> None:
                 dots=2)
     assert "Dot placed" in await click(dave, carols_card, "Add a dot")
     assert "Dot placed" in await click(dave, groups_card, "Add a dot")
+    await reply(world.facilitator, "workshop vote close", world.chan, workshop=WORKSHOP)
+    (carols_result,) = [m for m in world.emu.messages_in(world.chan_b)
+                        if "Carol's answer" in m.text and not m.buttons]
     db = world.bot.engine.db
 
     async def count(table: str) -> int:
@@ -324,6 +327,7 @@ async def test_forget_me_reaches_cards_comments_and_dots(world: World) -> None:
     withdrawn = world.emu.get_message(carols_card.id)
     assert "withdrawn by its author" in withdrawn.text and not withdrawn.buttons
     assert "Carol's answer" not in withdrawn.text
+    assert "withdrawn by its author" in world.emu.get_message(carols_result.id).text
     assert await count("gallery_comments") == 1 and await count("dots") == 1
     # Bob wrote the group's current version: the card goes back to Alice's
     await forget(world.bob)
@@ -335,6 +339,7 @@ async def test_forget_me_reaches_cards_comments_and_dots(world: World) -> None:
     assert "withdrawn by its author" in world.emu.get_message(groups_card.id).text
     assert await count("gallery_comments") == 0 and await count("dots") == 0
     assert await db.messages(world.guild.id, "gallery") == []  # withdrawn: forgotten
+    assert await db.messages(world.guild.id, "gallery-result") == []
     # Dave's clicks and comment (on erased answers) went with them; his own erasure says so
     assert await count("dot_clicks") == 0
     assert "comments and dots you gave are erased" in await forget(dave)
@@ -431,3 +436,12 @@ async def test_comments_and_dots_are_exported_anonymised_then_erased(world: Worl
         text = await exported(world, fmt)
         assert "Named B likes it" not in text and "Wendy" not in text, fmt
         assert "from anonymous A" not in text, fmt  # it was on Wendy's erased answer
+
+
+def test_the_gallery_buttons_use_ids_of_the_registry() -> None:
+    from bot.discord_ui import gallery, ids
+
+    templates = {c.template.pattern for c in ids.ALL}
+    assert {item.__discord_ui_compiled_template__.pattern for item in gallery.ITEMS} <= \
+        templates
+    assert len(gallery.ITEMS) == 3
