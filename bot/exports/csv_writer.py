@@ -19,6 +19,7 @@ from bot.exports.data import AnswerRecord, ExportPlan
 HEADER = (
     "Workshop", "Group", "Session", "Prompt", "Prompt title", "Question", "Field",
     "Participant", "Answer", "Submitted at (UTC)", "Updated at (UTC)", "Dots", "Comments",
+    "Contributors", "Versions",
 )
 BOM = "\ufeff"
 
@@ -70,8 +71,10 @@ def write_csv(plan: ExportPlan, chunks: Iterable[list[AnswerRecord]], out: IO[st
                 name = names[answer.participant] = cell(answer.participant) + ","
             said = answer.comments
             notes = cell("\n".join(c.line() for c in said)) if said else ""
+            group = (f"{cell(', '.join(answer.contributors))},{answer.versions}"
+                     if answer.versions else ",")
             tail = (f",{raw(answer.submitted_at)},{raw(answer.updated_at)},{answer.dots},"
-                    f"{notes}\r\n")
+                    f"{notes},{group}\r\n")
             values = answer.fields
             if len(values) == len(prompt.fields) and prompt.field_ids.issuperset(values):
                 pairs = [(f.id, values[f.id]) for f in prompt.fields]

@@ -129,8 +129,15 @@ def write_json(plan: ExportPlan, chunks: Iterable[list[AnswerRecord]], out: IO[s
                 times = f', "submitted_at": {dumps(sub)}, "updated_at": {dumps(upd)}'
             said = dumps([{"from_group": c.from_group, "by": c.by, "text": c.text,
                            "at": c.at} for c in a.comments]) if a.comments else "[]"
+            group = ""
+            if a.versions:  # a group answer: its contributors and every version
+                group = (f", \"contributors\": {dumps(list(a.contributors))}, "
+                         f"\"versions\": {a.versions}, \"history\": "
+                         + dumps([{"version": v.number, "participant": v.participant,
+                                   "fields": v.fields, "saved_at": v.saved_at}
+                                  for v in a.history]))
             append(f"{prefix}{who}, \"fields\": {raw}{times}, \"dots\": {a.dots}, "
-                   f"\"comments\": {said}}}")
+                   f"\"comments\": {said}{group}}}")
         if not parts:
             continue
         out.write(("\n    " if first else ",\n    ") + ",\n    ".join(parts))

@@ -211,7 +211,13 @@ def write_markdown(plan: ExportPlan, chunks: Iterable[list[AnswerRecord]], out: 
                     name = names[a.participant] = md_escape(a.participant) or "\\(no name\\)"
                 edited = (f" (edited {_when(a.updated_at)})"
                           if a.updated_at and a.updated_at[:16] != a.submitted_at[:16] else "")
-                parts.append(f"- **{name}**, {_when(a.submitted_at)}{edited}\n\n")
+                if a.versions:  # a group answer: who wrote it, in how many versions
+                    who = ", ".join(md_escape(c) for c in a.contributors) or "nobody now"
+                    parts.append(f"- **{name}** ({a.versions} version"
+                                 f"{'s' if a.versions != 1 else ''} by {who}), "
+                                 f"{_when(a.submitted_at)}{edited}\n\n")
+                else:
+                    parts.append(f"- **{name}**, {_when(a.submitted_at)}{edited}\n\n")
                 for f, value in a.field_values():
                     label = labels.get((prompt.index, f.id))
                     if label is None:

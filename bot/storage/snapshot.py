@@ -50,7 +50,7 @@ VoteTuple = tuple[Any, ...]
 
 _SESSION_SQL = (
     "SELECT s.id, s.workshop_id, w.name, s.group_name, s.prompt_set, s.status, s.anonymous, "
-    "s.pace, s.current_prompt, s.prompt_count, s.created_at, s.closed_at "
+    "s.pace, s.current_prompt, s.prompt_count, s.created_at, s.closed_at, s.answer_mode "
     "FROM sessions s JOIN workshops w ON w.id = s.workshop_id "
 )
 _MINUTE = "substr({0}, 1, 16) || ':00.000+00:00'"
@@ -177,10 +177,14 @@ class Snapshot:
         where, params = scope.where()
         rows = await every(
             self._conn,
-            "SELECT a.session_id, count(DISTINCT a.user_id) FROM answers a "
+            "SELECT session_id, count(*) FROM ("
+            "SELECT a.session_id, a.user_id FROM answers a "
             f"JOIN sessions s ON s.id = a.session_id WHERE {where} AND s.guild_id = ? "
-            "GROUP BY a.session_id",
-            (*params, guild_id),
+            "AND a.user_id != 0 UNION SELECT a.session_id, v.user_id FROM answer_versions v "
+            "JOIN answers a ON a.id = v.answer_id "
+            f"JOIN sessions s ON s.id = a.session_id WHERE {where} AND s.guild_id = ?"
+            ") GROUP BY session_id",
+            (*params, guild_id, *params, guild_id),
         )
         return {int(r[0]): int(r[1]) for r in rows}
 
@@ -217,6 +221,24 @@ class Snapshot:
         """Comments on the answers in scope, anonymised by the commenter's group."""
         where, params = scope.where()
         return await every(self._conn, _COMMENTS_SQL.format(where=where), (*params, guild_id))
+
+    async def versions(self, guild_id: int, scope: Scope) -> list[tuple[Any, ...]]:
+        """Every version of the group answers in scope, by answer then number: (answer id,
+        number, display name (None if anonymous), pseudonym number (anonymous), fields JSON,
+        saved at (to the minute if anonymous))."""
+        where, params = scope.where()
+        return await every(
+            self._conn,
+            "SELECT v.answer_id, v.number, CASE WHEN s.anonymous THEN NULL ELSE v.display_name "
+            "END, CASE WHEN s.anonymous THEN p.number END, v.fields, "
+            f"CASE WHEN s.anonymous THEN {_MINUTE.format('v.created_at')} ELSE v.created_at "
+            "END FROM answer_versions v JOIN answers a ON a.id = v.answer_id "
+            "JOIN sessions s ON s.id = a.session_id "
+            "LEFT JOIN participants p ON s.anonymous AND p.workshop_id = s.workshop_id "
+            f"AND p.user_id = v.user_id WHERE {where} AND s.guild_id = ? "
+            "ORDER BY v.answer_id, v.number",
+            (*params, guild_id),
+        )
 
     async def votes(self, guild_id: int, workshop_id: int) -> list[VoteTuple]:
         """The workshop's closed votes (what was voted on, not who voted)."""
