@@ -33,8 +33,11 @@ REPO_ROOT = BUNDLED_ROOT
 DEFAULT_PRIVACY_NOTICE = (
     "This bot stores your Discord user id, the display name you had when you answered, and "
     "your answers, so the workshop organisers can export and write up what groups said. "
-    "Facilitators of this server can export answers. Use `/my-answers` to see yours and "
-    "`/forget-me` to erase them from this server at any time."
+    "Facilitators of this server can export answers. Other groups see answers only when a "
+    "facilitator runs a gallery walk or a vote, and without your name unless the workshop "
+    "shows names in named sessions (never in anonymous ones); comments and dots you give "
+    "there are stored too. Use `/my-answers` to see your answers and `/forget-me` to erase "
+    "them, with your comments and dots, from this server at any time."
 )
 
 

@@ -277,6 +277,8 @@ async def _play(emu: Emulator, settings: Settings, out: Transcript, out_dir: Pat
         out.act(facilitator, "#facilitators", f"/workshop close workshop:{WORKSHOP}")
         out.bot(await r.reply())
 
+        await _gallery_and_vote(emu, out, backroom, threads, people, facilitator)
+
         written: list[str] = []
         for fmt in EXPORT_FORMATS:
             r = await facilitator.run_command(
@@ -390,3 +392,68 @@ async def _participant_scenes(out: Transcript, threads: dict[str, Channel],
     r = await ellie.click(confirm, "Yes, erase my answers")
     out.act(ellie, f"#{where.name}", "clicks 'Yes, erase my answers'")
     out.bot(await r.reply())
+
+
+async def _gallery_and_vote(emu: Emulator, out: Transcript, backroom: Channel,
+                            threads: dict[str, Channel], people: dict[str, list[Member]],
+                            facilitator: Member) -> None:
+    """The groups read each other's answer to the first prompt, comment, and dot-vote."""
+    out.line("\n--- The groups learn from each other: a gallery walk and a dot-vote ---")
+    r = await facilitator.run_command("workshop gallery start", backroom, workshop=WORKSHOP,
+                                      prompt="identify-change")
+    out.act(facilitator, "#facilitators",
+            f"/workshop gallery start workshop:{WORKSHOP} prompt:identify-change")
+    out.bot(await r.reply())
+    where = threads["group-b"]
+    heading = next(m for m in emu.messages_in(where) if "Gallery walk" in m.text)
+    card = _gallery_card(emu, where)
+    out.line(f"\n[#{where.name}] the bot posted the other group's answer:")
+    out.bot(heading)
+    out.bot(card)
+    dev = people["group-b"][0]
+    r = await dev.click(card, "Comment")
+    await r.response()
+    assert r.modal is not None, "Comment should open a form"
+    done = await r.modal.submit(dev, {"comment": "Starting from the care-entry data is "
+                                                 "convincing. Which schools will you ask?"})
+    out.act(dev, f"#{where.name}", f"clicks Comment; the form '{r.modal.title}' opens and "
+                                   "he writes a note")
+    out.bot(await done.reply())
+    r = await facilitator.run_command("workshop gallery rotate", backroom, workshop=WORKSHOP)
+    out.act(facilitator, "#facilitators", f"/workshop gallery rotate workshop:{WORKSHOP} "
+                                          "(two groups: one round, so the walk ends)")
+    out.bot(await r.reply())
+    asha, where = people["group-a"][0], threads["group-a"]
+    r = await asha.run_command("session comments", where)
+    out.act(asha, f"#{where.name}", "/session comments")
+    out.bot(await r.reply())
+
+    r = await facilitator.run_command("workshop vote start", backroom, workshop=WORKSHOP,
+                                      dots=2, prompt="identify-change")
+    out.act(facilitator, "#facilitators",
+            f"/workshop vote start workshop:{WORKSHOP} dots:2 prompt:identify-change")
+    out.bot(await r.reply())
+    out.line(f"\n[#{where.name}]")
+    out.bot(next(m for m in emu.messages_in(where) if "Dot-voting is open" in m.text))
+    carys, femi = people["group-a"][2], people["group-b"][2]
+    for voter, group, note in ((carys, "group-a", "Add a dot"), (carys, "group-a", "Add a dot"),
+                               (femi, "group-b", "Add a dot"),
+                               (dev, "group-a", "Add a dot, on his own group's answer")):
+        where = threads[group]
+        r = await voter.click(_gallery_card(emu, where), "Add a dot")
+        out.act(voter, f"#{where.name}", f"clicks {note}")
+        out.bot(await r.reply())
+    r = await facilitator.run_command("workshop vote close", backroom, workshop=WORKSHOP)
+    out.act(facilitator, "#facilitators", f"/workshop vote close workshop:{WORKSHOP}")
+    out.bot(await r.reply())
+    where = threads["group-a"]
+    posted = emu.messages_in(where)
+    first = next(i for i, m in enumerate(posted) if "Vote results" in m.text)
+    out.line(f"\n[#{where.name}]")
+    for message in posted[first:first + 2]:  # the heading and the most dotted answer
+        out.bot(message)
+
+
+def _gallery_card(emu: Emulator, channel: Channel) -> EmulatedMessage:
+    return [m for m in emu.messages_in(channel)
+            if "Comment" in [b.get("label") for b in m.buttons]][-1]

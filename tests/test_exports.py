@@ -167,14 +167,17 @@ async def test_csv_reads_back_as_stored_with_injection_neutralised(
     header, body = rows[0], rows[1:]
     assert header == ["Workshop", "Group", "Session", "Prompt", "Prompt title", "Question",
                       "Field", "Participant", "Answer", "Submitted at (UTC)",
-                      "Updated at (UTC)"]
+                      "Updated at (UTC)", "Dots", "Comments",
+                      "Contributors", "Versions"]
     pset = library.prompt_sets["key-questions"]
     assert len(body) == sum(len(fields) for fields in world.stored.values())  # a row a field
     labels = {(p.id, f.label): (p, f) for p in pset.prompts for f in p.fields}
     seen: dict[tuple[int, str, int], dict[str, str]] = {}
     for (workshop, group, session, number, title, question, label, participant, answer,
-         submitted, updated) in body:
+         submitted, updated, dots, comments, contributors, versions) in body:
         assert workshop == "Leeds seminar"
+        assert (dots, comments) == ("0", "")  # no gallery walk or vote in this workshop
+        assert (contributors, versions) == ("", "")  # no group answers either
         sid = int(session)
         assert group == ("Group A" if sid == world.named.id else "'=Group B 🙂")
         prompt = pset.prompt_by_number(int(number))
@@ -259,7 +262,8 @@ async def test_xlsx_reads_back_as_text_never_formulas(
         assert ws.freeze_panes == "C3"
         header = [c.value for c in ws[2]]
         assert header == ["Group", "Participant", *(f.label for f in prompt.fields),
-                          "Submitted at (UTC)", "Edited at (UTC)"]
+                          "Submitted at (UTC)", "Edited at (UTC)", "Dots", "Comments",
+                          "Contributors", "Versions"]
         assert prompt.question in ws["A1"].value
         for row in ws.iter_rows(min_row=3):
             group, participant = row[0].value, row[1].value
@@ -595,7 +599,8 @@ async def test_xlsx_gets_columns_for_fields_a_prompt_has_lost(
     header = [c.value for c in ws[2]]
     lost = [f.id for f in first.fields[1:]]
     assert header == ["Group", "Participant", first.fields[0].label, *lost,
-                      "Submitted at (UTC)", "Edited at (UTC)"]
+                      "Submitted at (UTC)", "Edited at (UTC)", "Dots", "Comments",
+                      "Contributors", "Versions"]
     values = {r[1].value: [c.value for c in r[2:2 + len(first.fields)]]
               for r in ws.iter_rows(min_row=3)}
     assert values["Ｌｉｎ 林 *star*"] == [

@@ -143,9 +143,10 @@ async def erase(user_id: int, interaction: discord.Interaction) -> None:
         raise WorkshopError("This button erases someone else's answers, so it is not for you.")
     count = await in_time(interaction, workshop_bot(interaction).engine.forget(guild_id, user_id),
                           update=True)
-    text = (f"Erased {count} answer{'s' if count != 1 else ''} of yours in this server. They "
-            "will not appear in any later export.") if count else \
-        "You had no answers stored in this server."
+    text = (f"Erased {count} answer{'s' if count != 1 else ''} of yours in this server, with "
+            "any comments and dots you gave. They will not appear in any later export.") \
+        if count else ("You had no answers stored in this server; any comments and dots you "
+                       "gave are erased.")
     # the outcome replaces the confirmation, and its button goes with it
     if interaction.response.is_done():
         await interaction.edit_original_response(content=text, view=None)

@@ -442,5 +442,7 @@ def reminder_text(reminder: Reminder) -> str:
 
 def workshop_settings_text(workshop: WorkshopRow) -> str:
     on = workshop.settings.get("remind_at_warning", False)
+    names = workshop.settings.get("gallery_names", False)
     return (f"⚙️ Workshop **{safe(workshop.name)}**: reminders with the one-minute warning "
-            f"are **{'on' if on else 'off'}**.")
+            f"are **{'on' if on else 'off'}**; gallery cards, comments and vote results "
+            f"show people's names **{'in named sessions' if names else 'never'}**.")

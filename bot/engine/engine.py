@@ -25,6 +25,7 @@ from bot.engine.errors import (
     SessionAlreadyLive,
     WorkshopError,
 )
+from bot.engine.gallery import GalleryRun
 from bot.engine.timers import Timers
 from bot.engine.workshop_run import WorkshopRun
 from bot.events import EventBus
@@ -93,7 +94,7 @@ def _contributions(history: list[VersionRow]) -> tuple[tuple[str, ...], int, str
     return tuple(names.values()), len(history), history[-1].created_at if history else None
 
 
-class Engine(WorkshopRun, Timers):
+class Engine(WorkshopRun, Timers, GalleryRun):
     """Runs sessions on top of a :class:`~bot.storage.Storage` and the loaded content
     :class:`Library`; publishes what happened on :attr:`events`; owns the :attr:`scheduler`
     (started by whoever runs the bot)."""
@@ -113,6 +114,7 @@ class Engine(WorkshopRun, Timers):
         self._versions: dict[tuple[int, str], int] = {}  # group answers' current versions
         self._roles: dict[int, int | None] = {}
         self.register_timers()
+        self.register_gallery()
 
     @property
     def clock(self) -> Clock:
@@ -534,6 +536,10 @@ class Engine(WorkshopRun, Timers):
         return await self.db.answers_of_user(guild_id, user_id)
 
     async def forget(self, guild_id: int, user_id: int) -> int:
+        """Erase a person's answers, versions, comments and dots in a server; gallery cards
+        that showed their answers are then edited or withdrawn (:class:`GalleryCardsChanged`).
+        Returns how many answers (and versions) were erased."""
+        cards = await self._cards_of(guild_id, user_id)
         count = await self.db.erase_user(guild_id, user_id)
         live = {sid for sid, s in self._live.items() if s.guild_id == guild_id}
         for key in [k for k in self._answers
@@ -546,6 +552,8 @@ class Engine(WorkshopRun, Timers):
                 self._keep(answer)
         log.info("erased %d answers of one participant in guild %d", count, guild_id)
         await self.events.publish(ev.AnswersErased(guild_id, user_id, count))
+        if cards:
+            await self._cards_after_erasure(guild_id, cards)
         return count
 
     # settings ----------------------------------------------------------------------------------

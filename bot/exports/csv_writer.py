@@ -1,4 +1,6 @@
-"""CSV: one row per answer field (long format), UTF-8 with BOM so Excel reads it right.
+"""CSV: one row per answer field (long format), UTF-8 with BOM so Excel reads it right. The
+last two columns hold the answer's dots (closed votes) and the comments other groups left on it
+(one per line), the same on every row of the answer.
 
 The rows are exactly what :mod:`csv` writes with the ``excel`` dialect (comma, ``"``
 quoting when needed, CRLF), but built directly: everything that is the same for a whole
@@ -16,7 +18,8 @@ from bot.exports.data import AnswerRecord, ExportPlan
 
 HEADER = (
     "Workshop", "Group", "Session", "Prompt", "Prompt title", "Question", "Field",
-    "Participant", "Answer", "Submitted at (UTC)", "Updated at (UTC)",
+    "Participant", "Answer", "Submitted at (UTC)", "Updated at (UTC)", "Dots", "Comments",
+    "Contributors", "Versions",
 )
 BOM = "\ufeff"
 
@@ -66,7 +69,12 @@ def write_csv(plan: ExportPlan, chunks: Iterable[list[AnswerRecord]], out: IO[st
             name = names.get(answer.participant)
             if name is None:
                 name = names[answer.participant] = cell(answer.participant) + ","
-            tail = f",{raw(answer.submitted_at)},{raw(answer.updated_at)}\r\n"
+            said = answer.comments
+            notes = cell("\n".join(c.line() for c in said)) if said else ""
+            group = (f"{cell(', '.join(answer.contributors))},{answer.versions}"
+                     if answer.versions else ",")
+            tail = (f",{raw(answer.submitted_at)},{raw(answer.updated_at)},{answer.dots},"
+                    f"{notes},{group}\r\n")
             values = answer.fields
             if len(values) == len(prompt.fields) and prompt.field_ids.issuperset(values):
                 pairs = [(f.id, values[f.id]) for f in prompt.fields]

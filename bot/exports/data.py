@@ -94,6 +94,54 @@ class SessionInfo:
     created_at: str
     closed_at: str | None
     participants: int
+    answer_mode: str = "individual"  # "group": one agreed answer per prompt
+
+    @property
+    def group_mode(self) -> bool:
+        return self.answer_mode == "group"
+
+
+GROUP_ANSWER = "Group answer"  # who a group answer is shown as (its contributors apart)
+
+
+@dataclass(frozen=True, slots=True)
+class VersionInfo:
+    """One saved version of a group answer: who (display name or pseudonym), when, what."""
+
+    number: int
+    participant: str
+    fields: dict[str, Any]
+    saved_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class CommentInfo:
+    """A comment another group left on an answer (gallery walks and votes), anonymised as
+    the commenter's group is: ``by`` is their display name in a named group, their pseudonym
+    in an anonymous one (or empty), and ``at`` is cut to the minute unless the group is
+    named."""
+
+    from_group: str | None  # None: the commenter's session no longer exists
+    by: str
+    text: str
+    at: str
+
+    def line(self) -> str:
+        """``From group-b (P03): text`` (one comment as one piece of text)."""
+        source = self.from_group or "a group no longer in the workshop"
+        return f"From {source}{f' ({self.by})' if self.by else ''}: {self.text}"
+
+
+@dataclass(frozen=True, slots=True)
+class VoteInfo:
+    """A closed dot-vote on one prompt of the workshop."""
+
+    prompt_id: str
+    dots_per_person: int
+    opened_at: str
+    closed_at: str
+    dots: int
+    voters: int
 
 
 class AnswerRecord(NamedTuple):
@@ -110,6 +158,14 @@ class AnswerRecord(NamedTuple):
     # the stored JSON text of ``fields``, when the source was asked not to parse it (then
     # ``fields`` is empty)
     raw_fields: str | None = None
+    answer_id: int = 0
+    dots: int = 0  # in closed votes
+    comments: tuple[CommentInfo, ...] = ()
+    # group answers: who wrote a version (first to last contribution), how many versions,
+    # and every version (the JSON export carries the history)
+    contributors: tuple[str, ...] = ()
+    versions: int = 0
+    history: tuple[VersionInfo, ...] = ()
 
     def field_values(self) -> list[tuple[FieldInfo, str]]:
         """The prompt's fields in order, then any stored field the prompt no longer has."""
@@ -142,6 +198,14 @@ class ExportPlan:
     counts: dict[tuple[int, int], int]  # answers per (prompt index, session id)
     where: Scope  # the sessions covered, for the snapshot's queries
     stored_fields: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    dots: dict[int, int] = field(default_factory=dict)  # per answer id, in closed votes
+    comments: dict[int, tuple[CommentInfo, ...]] = field(default_factory=dict)  # per answer
+    votes: tuple[VoteInfo, ...] = ()  # closed votes of the workshop
+    history: dict[int, tuple[VersionInfo, ...]] = field(default_factory=dict)  # group answers
+
+    def voted(self, prompt: PromptInfo) -> bool:
+        """Was a (closed) vote held on this prompt?"""
+        return any(v.prompt_id == prompt.id for v in self.votes)
 
     @property
     def answers(self) -> int:
@@ -205,6 +269,7 @@ async def build_plan(
             id=r[0], workshop_id=r[1], group=r[3], prompt_set=r[4], status=r[5],
             anonymous=bool(r[6]), pace=r[7], current_prompt=r[8], prompt_count=r[9],
             created_at=r[10], closed_at=r[11], participants=people.get(r[0], 0),
+            answer_mode=r[12],
         )
         for r in rows
     )
@@ -236,11 +301,39 @@ async def build_plan(
     counts = {
         (index_of[(set_of_session[sid], pid)], sid): int(n) for sid, pid, n in count_rows
     }
+    comments: dict[int, list[CommentInfo]] = {}
+    for answer_id, text, group, name, number, at in await snap.comments(guild_id, where):
+        by = name or (f"P{number:02d}" if number else "")
+        comments.setdefault(int(answer_id), []).append(CommentInfo(group, by, text, at))
+    history: dict[int, list[VersionInfo]] = {}
+    if any(s.group_mode for s in sessions):
+        for answer_id, number, name, pseudonym, fields, at in await snap.versions(guild_id,
+                                                                                  where):
+            who = name if name is not None else (f"P{pseudonym:02d}" if pseudonym else "P??")
+            history.setdefault(int(answer_id), []).append(
+                VersionInfo(int(number), who, _fields(fields), at))
     return ExportPlan(
         guild_id=guild_id, scope=scope, workshop_id=workshop_id, workshop=workshop,
         exported_at=exported_at, sessions=sessions, prompt_sets=tuple(prompt_sets),
         prompts=tuple(prompts), counts=counts, where=where,
+        dots=await snap.dots_per_answer(guild_id, where),
+        comments={k: tuple(v) for k, v in comments.items()},
+        votes=tuple(VoteInfo(*row) for row in await snap.votes(guild_id, workshop_id)),
+        history={k: tuple(v) for k, v in history.items()},
     )
+
+
+def _fields(raw: Any) -> dict[str, Any]:
+    try:
+        values = json.loads(raw)
+    except (TypeError, ValueError):
+        return {"?": str(raw)}
+    return values if isinstance(values, dict) else {"?": str(values)}
+
+
+def contributors(history: tuple[VersionInfo, ...]) -> tuple[str, ...]:
+    """Who wrote a version of a group answer, in order of their first."""
+    return tuple(dict.fromkeys(v.participant for v in history))
 
 
 async def load_stored_fields(
@@ -328,6 +421,8 @@ class AnswerSource:
         pseudonyms: dict[int | None, str] = {None: "P??"}
         loads = json.loads
         parse = self._parse
+        dots, comments = plan.dots, plan.comments
+        none = ()
         for prompt in plan.prompts:
             if plan.count(prompt) == 0:
                 continue
@@ -337,8 +432,19 @@ class AnswerSource:
                            if len(rows) == self._chunk_rows else None)
                 out: list[AnswerRecord] = []
                 append = out.append
-                for sid, user_id, display_name, fields, created, updated, number in rows:
+                for (sid, user_id, display_name, fields, created, updated, number,
+                     answer_id) in rows:
                     session = sessions[sid]
+                    if session.group_mode:
+                        out_history = plan.history.get(answer_id, none)
+                        record = AnswerRecord(
+                            session, prompt, GROUP_ANSWER, None,
+                            NO_FIELDS if not parse else _fields(fields), created, updated,
+                            fields if not parse else None, answer_id, dots.get(answer_id, 0),
+                            comments.get(answer_id, none), contributors(out_history),
+                            len(out_history), out_history)
+                        append(record)
+                        continue
                     if session.anonymous:
                         participant = pseudonyms.get(number)
                         if participant is None:
@@ -348,7 +454,9 @@ class AnswerSource:
                         participant = display_name or ""
                     if not parse:
                         append(AnswerRecord(session, prompt, participant, user_id, NO_FIELDS,
-                                            created, updated, fields))
+                                            created, updated, fields, answer_id,
+                                            dots.get(answer_id, 0),
+                                            comments.get(answer_id, none)))
                         continue
                     try:
                         values = loads(fields)
@@ -357,7 +465,9 @@ class AnswerSource:
                     if not isinstance(values, dict):
                         values = {"?": str(values)}
                     append(AnswerRecord(session, prompt, participant, user_id, values,
-                                        created, updated))
+                                        created, updated, None, answer_id,
+                                        dots.get(answer_id, 0),
+                                        comments.get(answer_id, none)))
                 self.rows_read += len(out)
                 if out:
                     yield out

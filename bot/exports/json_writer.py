@@ -62,6 +62,12 @@ def header(plan: ExportPlan) -> dict[str, Any]:
         "prompts": {
             ps.id: [_prompt(p) for p in plan.prompts_of(ps.id)] for ps in plan.prompt_sets
         },
+        "votes": [
+            {"prompt_id": v.prompt_id, "dots_per_person": v.dots_per_person,
+             "opened_at": v.opened_at, "closed_at": v.closed_at, "dots": v.dots,
+             "voters": v.voters}
+            for v in plan.votes
+        ],
     }
 
 
@@ -118,10 +124,20 @@ def write_json(plan: ExportPlan, chunks: Iterable[list[AnswerRecord]], out: IO[s
                 raw = dumps(fields)
             sub, upd = a.submitted_at, a.updated_at
             if _plain(sub) and _plain(upd):
-                times = f', "submitted_at": "{sub}", "updated_at": "{upd}"}}'
+                times = f', "submitted_at": "{sub}", "updated_at": "{upd}"'
             else:
-                times = f', "submitted_at": {dumps(sub)}, "updated_at": {dumps(upd)}}}'
-            append(f"{prefix}{who}, \"fields\": {raw}{times}")
+                times = f', "submitted_at": {dumps(sub)}, "updated_at": {dumps(upd)}'
+            said = dumps([{"from_group": c.from_group, "by": c.by, "text": c.text,
+                           "at": c.at} for c in a.comments]) if a.comments else "[]"
+            group = ""
+            if a.versions:  # a group answer: its contributors and every version
+                group = (f", \"contributors\": {dumps(list(a.contributors))}, "
+                         f"\"versions\": {a.versions}, \"history\": "
+                         + dumps([{"version": v.number, "participant": v.participant,
+                                   "fields": v.fields, "saved_at": v.saved_at}
+                                  for v in a.history]))
+            append(f"{prefix}{who}, \"fields\": {raw}{times}, \"dots\": {a.dots}, "
+                   f"\"comments\": {said}{group}}}")
         if not parts:
             continue
         out.write(("\n    " if first else ",\n    ") + ",\n    ".join(parts))

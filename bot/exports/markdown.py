@@ -165,6 +165,17 @@ def _group_head(plan: ExportPlan, prompt: PromptInfo, session: SessionInfo,
     return f"### {groups[session.id]}: {_plural(plan.count(prompt, session), 'answer')}\n\n"
 
 
+def _comments(a: AnswerRecord) -> str:
+    """Comments other groups left on an answer (gallery walks and votes)."""
+    lines = ["  *Comments from other groups:*\n"]
+    for c in a.comments:
+        source = md_escape(c.from_group) if c.from_group else "a group no longer in the workshop"
+        if c.by:
+            source += f" \\({md_escape(c.by)}\\)"
+        lines.append(f"  - from {source}, {_when(c.at)}\n\n{md_block(c.text, '    > ')}\n")
+    return "\n".join(lines) + "\n"
+
+
 def write_markdown(plan: ExportPlan, chunks: Iterable[list[AnswerRecord]], out: IO[str]) -> None:
     groups = _group_names(plan)
     out.write("\n".join(_head(plan, groups)) + "\n")
@@ -187,6 +198,7 @@ def write_markdown(plan: ExportPlan, chunks: Iterable[list[AnswerRecord]], out: 
     current = next_answer()
     for prompt in plan.prompts:
         out.write("\n".join(_prompt_head(plan, prompt, groups)) + "\n")
+        voted = plan.voted(prompt)
         for session in plan.sessions_for(prompt):
             if plan.count(prompt, session) == 0:
                 continue
@@ -199,7 +211,13 @@ def write_markdown(plan: ExportPlan, chunks: Iterable[list[AnswerRecord]], out: 
                     name = names[a.participant] = md_escape(a.participant) or "\\(no name\\)"
                 edited = (f" (edited {_when(a.updated_at)})"
                           if a.updated_at and a.updated_at[:16] != a.submitted_at[:16] else "")
-                parts.append(f"- **{name}**, {_when(a.submitted_at)}{edited}\n\n")
+                if a.versions:  # a group answer: who wrote it, in how many versions
+                    who = ", ".join(md_escape(c) for c in a.contributors) or "nobody now"
+                    parts.append(f"- **{name}** ({a.versions} version"
+                                 f"{'s' if a.versions != 1 else ''} by {who}), "
+                                 f"{_when(a.submitted_at)}{edited}\n\n")
+                else:
+                    parts.append(f"- **{name}**, {_when(a.submitted_at)}{edited}\n\n")
                 for f, value in a.field_values():
                     label = labels.get((prompt.index, f.id))
                     if label is None:
@@ -208,6 +226,10 @@ def write_markdown(plan: ExportPlan, chunks: Iterable[list[AnswerRecord]], out: 
                         parts.append(f"  *{label}*\n\n{md_block(value, '  > ')}\n\n")
                     else:
                         parts.append(f"  *{label}*: no answer\n\n")
+                if voted:
+                    parts.append(f"  **Dots:** {a.dots}\n\n")
+                if a.comments:
+                    parts.append(_comments(a))
                 current = next_answer()
             out.write("".join(parts))
     if current is not None:  # pragma: no cover - the source follows the plan's order

@@ -171,10 +171,15 @@ def _write(wb: Any, plan: ExportPlan, chunks: Iterable[list[AnswerRecord]]) -> N
             ws.set_column(i, i, _field_width(f))
         end = first_field + len(columns)
         ws.set_column(end, end + 1, 20)
+        ws.set_column(end + 2, end + 2, 8)
+        ws.set_column(end + 3, end + 3, 50)
+        ws.set_column(end + 4, end + 4, 30)
+        ws.set_column(end + 5, end + 5, 9)
         heading = p.title if p.number is None else f"{p.number}. {p.title}"
         ws.write_string(0, 0, f"{heading} \u2014 {p.question}" if p.question else heading, bold)
         header = ["Group", *(["Session"] if with_session else []), "Participant",
-                  *(f.label for f in columns), "Submitted at (UTC)", "Edited at (UTC)"]
+                  *(f.label for f in columns), "Submitted at (UTC)", "Edited at (UTC)",
+                  "Dots", "Comments", "Contributors", "Versions"]
         for c, text in enumerate(header):
             ws.write_string(1, c, text, head)
         ws.freeze_panes(2, first_field)
@@ -200,6 +205,12 @@ def _write(wb: Any, plan: ExportPlan, chunks: Iterable[list[AnswerRecord]]) -> N
             _write_when(ws, r, end, a.submitted_at, when_fmt, top)
             if a.updated_at != a.submitted_at:  # blank unless the answer was edited
                 _write_when(ws, r, end + 1, a.updated_at, when_fmt, top)
+            ws.write_number(r, end + 2, a.dots, top)
+            if a.comments:
+                write_string(r, end + 3, "\n".join(c.line() for c in a.comments), wrap)
+            if a.versions:  # a group answer: who wrote it, in how many versions
+                write_string(r, end + 4, ", ".join(a.contributors), wrap)
+                ws.write_number(r, end + 5, a.versions, top)
 
 
 _EXCEL_EPOCH = datetime(1899, 12, 30, tzinfo=UTC)

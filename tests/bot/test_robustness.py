@@ -145,6 +145,9 @@ async def test_the_demo_plays_a_whole_workshop(tmp_path: Path) -> None:
                      "has kept itself up to date", "/workshop timer start", "One minute left",
                      "Time's up", "not saved", "Edit the current version",
                      "/workshop next", "/forget-me", "Erased", "/workshop close",
+                     "/workshop gallery start", "Comment saved", "The gallery walk of",
+                     "from Group B", "Dot placed", "your own group's answer",
+                     "/workshop vote close", "Vote results",
                      "/session export format:markdown"):
         assert expected in text, expected
     assert "<t:" not in text and "<#" not in text  # shown as a Discord user reads them

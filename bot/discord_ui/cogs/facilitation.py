@@ -11,7 +11,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord_ui import render
+from bot.discord_ui import gallery, render
 from bot.discord_ui.cards import card, remember_card
 from bot.discord_ui.choices import (
     ANSWER_CHOICES,
@@ -211,6 +211,12 @@ class Facilitation(commands.Cog):
             interaction, "🔒 Answers are locked. Facilitators can still export them with "
             "`/session export`.", embed=embed, ephemeral=False,
         )
+
+    @session.command(name="comments",
+                     description="What other groups said about this group's answers (after a "
+                                 "gallery walk)")
+    async def comments(self, interaction: discord.Interaction) -> None:
+        await gallery.show_comments(interaction)  # for the group's people and facilitators
 
     # --- export -----------------------------------------------------------------------------
 
