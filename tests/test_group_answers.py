@@ -190,12 +190,14 @@ async def test_exports_of_a_group_mode_workshop_in_every_format(
 
     rows = list(csv.reader(io.StringIO((await export("csv")).decode("utf-8-sig"))))
     header, body = rows[0], rows[1:]
-    assert header[-2:] == ["Contributors", "Versions"]
-    by_group = {(r[1], r[7]): (r[-2], r[-1]) for r in body}
+    assert header[-3:] == ["Contributors", "Versions", "Examples cited"]
+    by_group = {(r[1], r[7]): (r[-3], r[-2]) for r in body}
     assert by_group == {("Named group", "Group answer"): ("Asha Secret, Ben Secret", "2"),
                         ("Anonymous group", "Group answer"): ("P01, P02", "2")}
-    assert {r[8] for r in body if r[1] == "Named group"} == set(fill(p, "Named group final")
-                                                                 .values())
+    assert {r[8] for r in body if r[1] == "Named group"} == {
+        v for v in fill(p, "Named group final").values() if isinstance(v, str)}
+    # the group's answer cites the prompt's first example (by title, on each of its rows)
+    assert {r[-1] for r in body} == {library.examples[p.example_ids[0]].title}
 
     doc = json.loads(await export("json"))
     answers = {a["group"]: a for a in doc["answers"]}

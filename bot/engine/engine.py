@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot import events as ev
+from bot.engine.chain import ChainRun
 from bot.engine.errors import (
     AnsweringClosed,
     EditConflict,
@@ -94,7 +95,7 @@ def _contributions(history: list[VersionRow]) -> tuple[tuple[str, ...], int, str
     return tuple(names.values()), len(history), history[-1].created_at if history else None
 
 
-class Engine(WorkshopRun, Timers, GalleryRun):
+class Engine(WorkshopRun, Timers, GalleryRun, ChainRun):
     """Runs sessions on top of a :class:`~bot.storage.Storage` and the loaded content
     :class:`Library`; publishes what happened on :attr:`events`; owns the :attr:`scheduler`
     (started by whoever runs the bot)."""
@@ -460,8 +461,9 @@ class Engine(WorkshopRun, Timers, GalleryRun):
         kept = set(before) if isinstance(before, list) else set()
         linked = prompt.example_ids
         unknown = [v for v in chosen if v not in linked and v not in kept]
-        if unknown:
-            shown = ", ".join(repr(v[:60]) for v in unknown[:3])
+        if unknown:  # (an id is echoed only when it looks like one: no markup, no mention)
+            shown = ", ".join(f"'{v}'" if ID_PATTERN.match(v) else "an unknown example"
+                              for v in unknown[:3])
             problems.append(f"'{f.label}': {shown} "
                             f"{'is not an example' if len(unknown) == 1 else 'are not examples'}"
                             f" linked to prompt {prompt.number}")

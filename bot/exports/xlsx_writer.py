@@ -16,7 +16,7 @@ from typing import Any
 
 import xlsxwriter
 
-from bot.exports.data import AnswerRecord, ExportPlan, FieldInfo
+from bot.exports.data import AnswerRecord, ExportPlan, FieldInfo, as_text
 
 WORKBOOK_OPTIONS: dict[str, Any] = {
     "constant_memory": True,
@@ -199,8 +199,10 @@ def _write(wb: Any, plan: ExportPlan, chunks: Iterable[list[AnswerRecord]]) -> N
             for key, value in a.fields.items():
                 c = col_of.get(key)
                 if c is None:  # a field the prompt no longer has: plan columns for it
+                    if a.prompt.cite is not None and key == a.prompt.cite.id:
+                        continue  # (citations have a column of their own)
                     raise NeedColumns(a.prompt.id)
-                write_string(r, c, value if isinstance(value, str) else str(value), wrap)
+                write_string(r, c, value if isinstance(value, str) else as_text(value), wrap)
             end = first_field + len(col_of)
             _write_when(ws, r, end, a.submitted_at, when_fmt, top)
             if a.updated_at != a.submitted_at:  # blank unless the answer was edited
