@@ -193,6 +193,26 @@ VALID_SET: dict[str, Any] = {
     ],
 }
 
+# a valid chain for VALID_SET once its prompt has three fields (see _chain)
+CHAIN: dict[str, Any] = {
+    "min_chars": 20,
+    "change": {"first": ["answer"]},
+    "intervention": {"first": ["f1"]},
+    "impact": {"first": [{"field": "f2", "required": True}]},
+}
+
+
+def _chain(**columns: Any) -> Mutation:
+    """VALID_SET with fields answer, f1 and f2 (f2 optional) and CHAIN, ``columns`` changed
+    (a column given as None is left out)."""
+
+    def mutate(data: dict[str, Any]) -> None:
+        data["prompts"][0]["fields"] += [_field(1), _field(2, required=False)]
+        chain = {**CHAIN, **columns}
+        data["chain"] = {k: v for k, v in chain.items() if v is not None}
+
+    return mutate
+
 VALID_EXAMPLE: dict[str, Any] = {
     "id": "organiser-example",
     "title": "An organiser's example",
@@ -367,6 +387,52 @@ PROMPT_CASES = [
      "example 'holmes-costs-value' is not linked to key question 'identify-change', so "
      "/examples would not list it for that question: link it in "
      "content/examples/research.yaml (its questions:) or remove it here"),
+    # cite fields
+    ("cite-with-style", _set("prompts.0.fields", [_field(1), _field(2, kind="cite",
+                                                                 style="short")]),
+     "prompts[0].fields[1].style", "style is for text fields; a cite field is a list"),
+    ("cite-with-max-length", _set("prompts.0.fields", [_field(1), _field(2, kind="cite",
+                                                                      max_length=10)]),
+     "prompts[0].fields[1].max_length", "max_length is for text fields"),
+    ("two-cite-fields", _set("prompts.0.fields", [_field(1), _field(2, kind="cite"),
+                                                  _field(3, kind="cite")]),
+     "prompts[0].fields[2].kind", "a prompt has at most one cite field"),
+    ("bad-kind", _set("prompts.0.fields.0.kind", "select"), "prompts[0].fields[0].kind",
+     "kind must be 'text' or 'cite', got 'select'"),
+    ("max-values-on-text", _set("prompts.0.fields.0.max_values", 2),
+     "prompts[0].fields[0].max_values", "max_values is for cite fields (kind: cite)"),
+    ("cite-max-values-too-many", _set("prompts.0.fields", [_field(1), _field(
+        2, kind="cite", max_values=26)]), "prompts[0].fields[1].max_values",
+     "max_values is 26; the limit is 25"),
+    ("cite-with-five-text-fields", _set("prompts.0.fields", [
+        *(_field(i) for i in range(5)), _field(9, kind="cite")]), "prompts[0].fields",
+     "has 6 fields; the limit is 5"),
+    ("cite-without-linked-examples",
+     lambda data: data["prompts"][0].pop("key_question") and data["prompts"][0].pop(
+         "examples") and data["prompts"][0]["fields"].append(_field(2, kind="cite")),
+     "prompts[0].fields", "field 'f2' cites examples, but this prompt has no linked "
+     "examples to choose from"),
+    # the chain
+    ("chain-unknown-prompt", _chain(impact={"frist": ["f2"]}),
+     "chain.impact.frist", "unknown prompt 'frist' in this set (did you mean 'first'?)"),
+    ("chain-unknown-field", _chain(impact={"first": ["answr"]}),
+     "chain.impact.first[0]", "unknown field 'answr' of prompt 'first' (did you mean "
+     "'answer'?)"),
+    ("chain-column-without-parts", _chain(intervention={}),
+     "chain.intervention", "column 'intervention' has no parts"),
+    ("chain-prompt-without-fields", _chain(intervention={"first": []}),
+     "chain.intervention.first", "expected a list of field ids of prompt 'first'"),
+    ("chain-column-missing", _chain(impact=None),
+     "chain.impact", "required key 'impact' is missing"),
+    ("chain-unknown-column", _chain(outcome={"first": ["f2"]}),
+     "chain.outcome", "unknown key 'outcome'"),
+    ("chain-part-twice", _chain(impact={"first": ["f2", "f2"]}),
+     "chain.impact.first[1]", "field 'f2' of prompt 'first' is in the chain twice"),
+    ("chain-cite-field", lambda data: _chain()(data) or data["prompts"][0]["fields"].append(
+        _field(3, kind="cite")) or data["chain"].update(impact={"first": ["f3"]}),
+     "chain.impact.first[0]", "field 'f3' cites examples; the chain takes text fields"),
+    ("chain-min-chars-negative", _chain(min_chars=-1),
+     "chain.min_chars", "min_chars is -1; it must be at least 0"),
     ("look-at-needed-without-key-question",
      lambda data: data["prompts"][0].pop("key_question")
      and data["prompts"][0]["examples"][0].pop("look_at"),
@@ -382,6 +448,25 @@ def test_valid_organiser_set_loads(tmp_path: Path) -> None:
     assert pset.prompts[0].fields[0].max_length == 500
     assert pset.prompts[0].fields[0].placeholder == "Write here"
     assert pset.source_file.endswith("prompts/organiser.yaml")
+
+
+def test_a_valid_chain_and_cite_field_load(tmp_path: Path) -> None:
+    data = copy.deepcopy(VALID_SET)
+    _chain()(data)
+    data["prompts"][0]["fields"].append({"id": "cited", "label": "Examples", "kind": "cite",
+                                         "required": True, "max_values": 3})
+    write(tmp_path / "prompts" / "organiser.yaml", data)
+    library = load_library([BUNDLED_CONTENT_DIR], [BUNDLED_PROMPTS_DIR, tmp_path / "prompts"])
+    pset = library.prompt_sets["organiser-set"]
+    prompt = pset.prompts[0]
+    cite = prompt.cite_field
+    assert cite is not None and cite.required and cite.max_values == 3
+    assert prompt.cite_limit(cite) == 3 and len(prompt.examples) > 3
+    assert pset.chain is not None and pset.chain.min_chars == 20
+    assert [(c.id, [(p.prompt_id, p.field_id, p.required) for p in c.parts])
+            for c in pset.chain.columns] == [
+        ("change", [("first", "answer", True)]), ("intervention", [("first", "f1", True)]),
+        ("impact", [("first", "f2", True)])]  # f2 is optional, but required in the chain
 
 
 @pytest.mark.parametrize(("mutate", "key", "message"),
