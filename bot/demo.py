@@ -278,6 +278,7 @@ async def _play(emu: Emulator, settings: Settings, out: Transcript, out_dir: Pat
         out.bot(await r.reply())
 
         await _gallery_and_vote(emu, out, backroom, threads, people, facilitator)
+        await _synthesis(out, backroom, threads, people, facilitator)
 
         written: list[str] = []
         for fmt in EXPORT_FORMATS:
@@ -452,6 +453,19 @@ async def _gallery_and_vote(emu: Emulator, out: Transcript, backroom: Channel,
     out.line(f"\n[#{where.name}]")
     for message in posted[first:first + 2]:  # the heading and the most dotted answer
         out.bot(message)
+
+
+async def _synthesis(out: Transcript, backroom: Channel, threads: dict[str, Channel],
+                     people: dict[str, list[Member]], facilitator: Member) -> None:
+    """A group looks at the chain its three answers make; the facilitator sums up."""
+    out.line("\n--- From answers to a synthesis: the chain and the digest ---")
+    dev, where = people["group-b"][0], threads["group-b"]
+    r = await dev.run_command("session chain", where)
+    out.act(dev, f"#{where.name}", "/session chain")
+    out.bot(await r.reply())
+    r = await facilitator.run_command("workshop digest", backroom, workshop=WORKSHOP)
+    out.act(facilitator, "#facilitators", f"/workshop digest workshop:{WORKSHOP}")
+    out.bot(await r.reply())
 
 
 def _gallery_card(emu: Emulator, channel: Channel) -> EmulatedMessage:

@@ -163,3 +163,13 @@ async def test_demo_transcript_reads_as_a_discord_user_sees_it(tmp_path: Path) -
                   "Names explained (not from the report)",
                   "How we identified it: data, voices, partners"):
         assert shown in text, shown
+    # citations in the form, the chain a group made (with its gap) and the digest
+    assert "citing Leeds: MST CAN for children experiencing abuse and neglect, A young " \
+           "person's experience of MST" in text
+    chain = text[text.index("[#Group B] Dev: /session chain"):]
+    assert "Theory of change: Group B" in chain and "everyone sees this" in chain
+    assert "⚠ No seminar example cited for prompt 3" in chain
+    assert "1 gap to look at" in chain
+    digest = text[text.index("/workshop digest workshop:"):]
+    assert "Digest: Evidence into practice (demo) · 2 groups" in digest
+    assert "Top-voted:\n" in digest and "Never cited:" in digest
