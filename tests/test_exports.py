@@ -277,20 +277,20 @@ async def test_xlsx_reads_back_as_text_never_formulas(
         assert b"<f>" not in content and b"<f " not in content, name
     wb = openpyxl.load_workbook(result.path)
     pset = library.prompt_sets["key-questions"]
-    assert wb.sheetnames[0] == "Overview"
-    assert len(wb.sheetnames) == 1 + len(pset.prompts)
+    assert wb.sheetnames[:3] == ["Overview", "Theory of change", "Citations"]
+    assert len(wb.sheetnames) == 3 + len(pset.prompts)
     for ws in wb.worksheets:
         assert len(ws.title) <= 31 and not set(ws.title) & set("[]:*?/\\")
         for row in ws.iter_rows():
             for c in row:
                 assert c.data_type != "f", (ws.title, c.coordinate, c.value)
     seen: dict[tuple[int, str, int], dict[str, str]] = {}
-    for prompt, ws in zip(pset.prompts, wb.worksheets[1:], strict=True):
+    for prompt, ws in zip(pset.prompts, wb.worksheets[3:], strict=True):
         assert ws.freeze_panes == "C3"
         header = [c.value for c in ws[2]]
         assert header == ["Group", "Participant", *(f.label for f in text_fields(prompt)),
                           "Submitted at (UTC)", "Edited at (UTC)", "Dots", "Comments",
-                          "Contributors", "Versions"]
+                          "Contributors", "Versions", "Examples cited"]
         assert prompt.question in ws["A1"].value
         for row in ws.iter_rows(min_row=3):
             group, participant = row[0].value, row[1].value
@@ -306,6 +306,9 @@ async def test_xlsx_reads_back_as_text_never_formulas(
             seen[(sid, prompt.id, uid)] = values
             submitted = row[2 + len(text_fields(prompt))].value
             assert isinstance(submitted, datetime)  # a real date-time cell, in UTC
+            cited = [library.examples[e].title
+                     for e in world.stored[(sid, prompt.id, uid)]["examples"]]
+            assert row[header.index("Examples cited")].value == ("\n".join(cited) or None)
     assert seen == {k: texts(v) for k, v in world.stored.items()}
     # the overview's counts match the rows
     ov = wb["Overview"]
@@ -624,7 +627,7 @@ async def test_xlsx_gets_columns_for_fields_a_prompt_has_lost(
         pset.id: dataclasses.replace(pset, prompts=(shrunk, *pset.prompts[1:])),
     })
     result = await export(db, lib, "xlsx", tmp_path)
-    ws = openpyxl.load_workbook(result.path).worksheets[1]
+    ws = openpyxl.load_workbook(result.path)["1. Identifying the change"]
     header = [c.value for c in ws[2]]
     lost = [f.id for f in first.fields[1:]]
     assert header == ["Group", "Participant", first.fields[0].label, *lost,

@@ -212,7 +212,8 @@ async def test_exports_of_a_group_mode_workshop_in_every_format(
     assert session_info["Named group"]["participants"] == 2
 
     workbook = openpyxl.load_workbook(io.BytesIO(await export("xlsx")))
-    sheet = workbook.worksheets[1]
+    assert workbook.sheetnames[:3] == ["Overview", "Theory of change", "Citations"]
+    sheet = workbook.worksheets[3]  # the first prompt's
     head = [c.value for c in sheet[2]]
     values = [{h: c.value for h, c in zip(head, row, strict=False)}
               for row in sheet.iter_rows(min_row=3)]

@@ -225,3 +225,44 @@ async def test_markdown_lists_citations_and_the_chain(engine: Engine, db: Databa
     assert f"{GAP_MARK} No answer to prompt 2 \\(Scale and sustainability\\)" in table[4]
     assert f"{GAP_MARK} No seminar example cited for prompt 3" in table[3]
     assert "- **Theory of change:** the chain each group made is at the end" in text
+
+
+async def test_xlsx_has_the_chain_and_the_citations(engine: Engine, db: Database,
+                                                    library: Library, tmp_path: Path) -> None:
+    import openpyxl
+
+    await _workshop(engine)
+    result = await export_to_dir(db, library, guild_id=G, scope=ExportScope.workshop(
+        "Chain day"), fmt="xlsx", out_dir=tmp_path, actor_id=None)
+    wb = openpyxl.load_workbook(result.path)
+    assert wb.sheetnames[:3] == ["Overview", "Theory of change", "Citations"]
+    ws = wb["Theory of change"]
+    header = [c.value for c in ws[4]]
+    assert header == ["Group", "Participant", "Change and for whom",
+                      "Intervention, scale and sustainability",
+                      "Outcomes, costs and value for money", "Examples cited", "Gaps"]
+    rows = [[c for c in row] for row in ws.iter_rows(min_row=5)]
+    assert [(r[0].value, r[1].value, r[6].value) for r in rows] == [
+        ("Agreed", "Group answer", 0), ("Alone", "P01", 1), ("Alone", "P02", 3)]
+    agreed, ann, ben = rows
+    assert agreed[2].value.startswith("The change you are setting out to make: " + LONG)
+    assert ann[4].value.startswith(f"{GAP_MARK} No seminar example cited for prompt 3")
+    assert ben[3].value == f"{GAP_MARK} No answer to prompt 2 (Scale and sustainability)"
+    # gap cells are highlighted (and marked, for whoever cannot see the colour)
+    gap_fill = ann[4].fill.fgColor.rgb
+    assert gap_fill.endswith("FCE4D6") and ann[2].fill.fgColor.rgb != gap_fill
+    assert all(GAP_MARK in c.value for c in (ben[2], ben[3], ben[4]))
+    titles = [library.examples[e].title for e in
+              library.prompt_sets["key-questions"].prompts[0].example_ids]
+    assert ben[5].value == f"{titles[0]}\n{titles[2]}"
+
+    cites = wb["Citations"]
+    assert [c.value for c in cites[3]] == ["Prompt", "Example", "Answers citing it",
+                                           "Never cited", "Answers",
+                                           "Answers citing any example"]
+    first = [[c.value for c in r] for r in cites.iter_rows(min_row=4)
+             if r[0].value == "1. Identifying the change"]
+    assert [r[1] for r in first] == titles  # every linked example, cited or not
+    assert [r[2] for r in first][:4] == [3, 1, 1, 0]
+    assert first[3][3] == "never cited" and first[0][3] is None
+    assert (first[0][4], first[0][5]) == (3, 3)
