@@ -131,4 +131,10 @@ async def post_digest(interaction: discord.Interaction, bot: WorkshopBot, scope:
     names = bool(found and found.settings.get(NAMES))
     digest = await build_digest(bot.engine.db, bot.library, guild_id=interaction.guild_id or 0,
                                 scope=scope, prompt=prompt, names=names)
-    await respond(interaction, embeds=digest_embeds(digest), ephemeral=not public)
+    _, embeds = outgoing.fit(None, digest_embeds(digest))
+    note = None
+    if len(embeds) < len(digest.prompts):  # more prompts than one message holds: say so
+        left = digest.prompts[len(embeds):]
+        note = (f"The first {len(embeds)} prompts are shown; for the other {len(left)} "
+                f"(from {_prompt_name(left[0])}), give `prompt:`.")
+    await respond(interaction, note, embeds=embeds, ephemeral=not public)
