@@ -20,6 +20,7 @@ __all__ = [
     "ExportFormat",
     "ExportResult",
     "ExportScope",
+    "csv_restore",
     "csv_safe",
     "export_filename",
     "slugify",
@@ -92,15 +93,66 @@ class ExportResult:
 
 
 # --- spreadsheet formula injection (OWASP "CSV Injection") -----------------------------------
+#
+# A spreadsheet turns a cell into a formula when its text starts with one of these. The CSV
+# and XLSX writers protect every free-text cell against them; see csv_safe and
+# bot.exports.xlsx_writer.
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
+# Characters that look like (and, after Unicode compatibility normalisation, are) = + - @:
+# full-width (what a Japanese or Chinese input method types), small, superscript and
+# subscript forms; and the mathematical minus sign. Every character whose NFKC form starts
+# with = + - or @ is here (tests/test_spreadsheet_safety.py checks the whole of Unicode).
+FORMULA_LOOKALIKES = (
+    "\u207a\u207c\u208a\u208c\u2a75\u2a76\ufb29\ufe62\ufe63\ufe66\ufe6b"
+    "\uff0b\uff0d\uff1d\uff20\u2212"
+)
+# XLSX: a text cell starting with one of these carries the quote-prefix format.
+QUOTE_PREFIX_FIRST = frozenset((*FORMULA_TRIGGERS, *FORMULA_LOOKALIKES, "'"))
+
+# CSV: where a reader may start a cell or a line. Commas and semicolons (Excel's list
+# separator is ";" in many locales), tabs, and every line break a reader may split at
+# (CR, LF, and what Python's str.splitlines() also breaks at: VT, FF, FS, GS, RS, NEL, LS, PS).
+CSV_SEPARATORS = ",;\t\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+# What a reader may drop or look through before the first character it checks: the quote
+# character (a ";" reader unquotes a field that starts with '"', and sees '""=' as '='),
+# spaces and other whitespace that is not a separator, and invisible format characters
+# (zero-width spaces and joiners, bidi controls, the BOM, soft hyphen: Unicode category Cf).
+_SKIPPABLE = (
+    '"\x1f \u00a0\u1680\u2000-\u200a\u202f\u205f\u3000'
+    "\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd"
+    "\U00013430-\U00013438\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
+    "\U000e0020-\U000e007f"
+)
+_SEP_CLASS = re.escape(CSV_SEPARATORS)
+_TRIGGER_CLASS = "=+\\-@" + FORMULA_LOOKALIKES
+# A place where a cell or line may start, followed by what would make it a formula (or by
+# the escape character itself, so that reading back is exact).
+_CSV_DANGER = re.compile(f"(^|[{_SEP_CLASS}])([{_SKIPPABLE}]*[{_TRIGGER_CLASS}]|')")
+_CSV_ESCAPED = re.compile(f"(^|[{_SEP_CLASS}])'")
 
 
 def csv_safe(text: str) -> str:
-    """Text a spreadsheet shows as text: a leading ``'`` when it starts like a formula."""
-    if text and text[0] in FORMULA_TRIGGERS:
-        return "'" + text
-    return text
+    """Text no spreadsheet reads as a formula, whatever separator it splits the file at.
+
+    A ``'`` is inserted at the start of the text and right after every ``,`` ``;`` tab or
+    line break in it (:data:`CSV_SEPARATORS`) where what follows, looking past quotes,
+    spaces and invisible characters, starts with ``= + - @`` or a lookalike (full-width
+    ``＝`` etc.), and also where what follows is a ``'`` itself. :func:`csv_restore` undoes it
+    exactly: ``csv_restore(csv_safe(t)) == t`` for every string ``t``."""
+    if not text:
+        return text
+    if text.isascii() and "=" not in text and "+" not in text and "-" not in text \
+            and "@" not in text and "'" not in text:
+        return text  # the common case, decided by five fast scans
+    return _CSV_DANGER.sub(r"\1'\2", text)
+
+
+def csv_restore(cell: str) -> str:
+    """The text as typed, from a cell of a CSV export read with the documented dialect:
+    drops the ``'`` at the start of the cell and the one right after each separator."""
+    return _CSV_ESCAPED.sub(r"\1", cell) if "'" in cell else cell
 
 
 # --- file names ---------------------------------------------------------------------------------
