@@ -27,6 +27,7 @@ from bot.exports.common import (
     CSV_SEPARATORS,
     FORMULA_LOOKALIKES,
     QUOTE_PREFIX_FIRST,
+    _protect,
     csv_restore,
     csv_safe,
 )
@@ -173,6 +174,8 @@ def test_csv_cells_round_trip_and_no_reader_sees_a_formula(cells: list[str]) -> 
     assert len(rows) == 2
     assert [csv_restore(c) for c in rows[0][1:-1]] == cells
     assert dangerous_pieces(raw) == []
+    # the fast path for ASCII text does exactly what the regular expressions do
+    assert [csv_safe(c) for c in cells] == [_protect(c) for c in cells]
 
 
 async def _hostile_session(engine: Engine, library: Library) -> tuple[int, dict[str, str]]:
