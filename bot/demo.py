@@ -231,7 +231,7 @@ async def _play(emu: Emulator, settings: Settings, out: Transcript, out_dir: Pat
             out.bot(await r.reply())
 
         written: list[str] = []
-        for fmt in ("csv", "xlsx", "json", "markdown"):
+        for fmt in ("csv", "xlsx", "json", "markdown", "html"):
             r = await facilitator.run_command(
                 "session export", channels["group-a"], format=fmt, scope="workshop"
             )

@@ -455,7 +455,7 @@ async def test_markdown_report(db: Database, library: Library, world: World,
 # --- privacy ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("fmt", ["csv", "xlsx", "json", "md"])
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "json", "md", "html"])
 async def test_anonymous_export_has_no_names_or_ids(
     db: Database, library: Library, world: World, tmp_path: Path, fmt: str
 ) -> None:
@@ -477,7 +477,7 @@ async def test_anonymous_export_has_no_names_or_ids(
         assert b"P04" in session_file.read_bytes() and b"P06" in session_file.read_bytes()
 
 
-@pytest.mark.parametrize("fmt", ["csv", "xlsx", "md"])
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "md", "html"])
 async def test_named_export_shows_names_but_never_user_ids(
     db: Database, library: Library, world: World, tmp_path: Path, fmt: str
 ) -> None:
@@ -556,12 +556,13 @@ def test_format_parsing() -> None:
     assert ExportFormat.parse("markdown") is ExportFormat.MD
     assert ExportFormat.parse(" XLSX ") is ExportFormat.XLSX
     assert ExportFormat.parse(".json") is ExportFormat.JSON
-    assert [f.value for f in ExportFormat] == ["csv", "xlsx", "json", "md"]
-    with pytest.raises(ExportError, match="csv, xlsx, json, md"):
+    assert ExportFormat.parse("HTML") is ExportFormat.HTML
+    assert [f.value for f in ExportFormat] == ["csv", "xlsx", "json", "md", "html"]
+    with pytest.raises(ExportError, match="csv, xlsx, json, md, html"):
         ExportFormat.parse("pdf")
 
 
-@pytest.mark.parametrize("fmt", ["csv", "xlsx", "json", "md"])
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "json", "md", "html"])
 async def test_prompt_set_missing_from_library(db: Database, library: Library, world: World,
                                                tmp_path: Path, fmt: str) -> None:
     result = await export(db, Library(), fmt, tmp_path)
@@ -581,6 +582,10 @@ async def test_prompt_set_missing_from_library(db: Database, library: Library, w
         first = library.prompt_sets["key-questions"].prompts[0]
         assert header[2:5] == [f.id for f in first.fields]  # labelled by id
         assert ws.max_row == 2 + 6
+    if fmt == "html":
+        text = result.path.read_text(encoding="utf-8")
+        assert text.count("This prompt is no longer in the loaded prompt files") == 3
+        assert '<h2 id="prompt-1-h">identify-change</h2>' in text
 
 
 async def test_xlsx_gets_columns_for_fields_a_prompt_has_lost(
@@ -798,7 +803,7 @@ def test_bench_smoke(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     lines = proc.stdout.splitlines()
-    for fmt in ("csv", "json", "md", "xlsx"):
+    for fmt in ("csv", "json", "md", "xlsx", "html"):
         assert any(re.match(rf"{fmt}\s+200 answers\s+[\d.]+ s", line) for line in lines), \
             proc.stdout
 

@@ -1,4 +1,5 @@
-"""Exports of collected answers: CSV, XLSX, JSON and a Markdown report.
+"""Exports of collected answers: CSV, XLSX, JSON, a Markdown report and an HTML report
+with charts.
 
 Usage (from the Discord layer or the command line)::
 

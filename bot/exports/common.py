@@ -36,6 +36,7 @@ class ExportFormat(StrEnum):
     XLSX = "xlsx"
     JSON = "json"
     MD = "md"
+    HTML = "html"
 
     @property
     def extension(self) -> str:
@@ -43,7 +44,8 @@ class ExportFormat(StrEnum):
 
     @classmethod
     def parse(cls, value: str | ExportFormat) -> ExportFormat:
-        """``"csv"``, ``"XLSX"``, ``".json"``, ``"md"`` or ``"markdown"`` -> the format."""
+        """``"csv"``, ``"XLSX"``, ``".json"``, ``"md"``, ``"markdown"``, ``"html"`` -> the
+        format."""
         if isinstance(value, ExportFormat):
             return value
         key = str(value).strip().lower().lstrip(".")
@@ -57,7 +59,7 @@ class ExportFormat(StrEnum):
             ) from None
 
 
-_ALIASES = {"markdown": "md", "excel": "xlsx"}
+_ALIASES = {"markdown": "md", "excel": "xlsx", "htm": "html"}
 
 
 @dataclass(frozen=True, slots=True)
