@@ -120,11 +120,11 @@ class SubmissionTimes:
     def __init__(self) -> None:
         self.by_session: dict[int, list[str]] = {}
 
-    def add(self, answer: AnswerRecord) -> None:
-        times = self.by_session.get(answer.session.id)
+    def add(self, session: SessionInfo, answers: list[AnswerRecord]) -> None:
+        times = self.by_session.get(session.id)
         if times is None:
-            times = self.by_session[answer.session.id] = []
-        times.append(answer.submitted_at)
+            times = self.by_session[session.id] = []
+        times += [a.submitted_at for a in answers]
 
     def minutes_since_start(self, session: SessionInfo) -> list[float]:
         """Minutes from the session's start to each of its answers (never negative)."""
@@ -178,9 +178,9 @@ class Report:
     def session_count(self, session: SessionInfo) -> int:
         return self.per_session.get(session.id, 0)
 
-    def add(self, answer: AnswerRecord) -> None:
-        """Feed one answer to every collector."""
-        self.times.add(answer)
+    def add(self, session: SessionInfo, answers: list[AnswerRecord]) -> None:
+        """Feed one group's answers to one prompt to every collector."""
+        self.times.add(session, answers)
 
 
 @dataclass(frozen=True, slots=True)
@@ -502,10 +502,12 @@ def _write_answers(report: Report, chunks: Iterable[list[AnswerRecord]], out: IO
             parts = [f'<section class="group"><h3><bdi>{esc(report.group_names[session.id])}'
                      f"</bdi>: {_plural(n, 'answer')}</h3>"]
             append = parts.append
+            answers: list[AnswerRecord] = []
+            fields = prompt.fields
             while (current is not None and current.prompt is prompt
                    and current.session is session):
                 a = current
-                add(a)
+                answers.append(a)
                 name = names.get(a.participant)
                 if name is None:
                     name = names[a.participant] = esc(a.participant) or "(no name)"
@@ -513,10 +515,17 @@ def _write_answers(report: Report, chunks: Iterable[list[AnswerRecord]], out: IO
                           if a.updated_at and a.updated_at[:16] != a.submitted_at[:16] else "")
                 append(f'<article class="answer"><p class="who"><b><bdi>{name}</bdi></b> '
                        f'<span class="when">{esc(_when(a.submitted_at))}</span>{edited}</p>')
-                for f, value in a.field_values():
+                values = a.fields
+                if len(values) == len(fields) and prompt.field_ids.issuperset(values):
+                    pairs = [(f, values[f.id]) for f in fields]  # the usual case, quickly
+                else:
+                    pairs = a.field_values()
+                for f, value in pairs:
                     label = labels.get((prompt.index, f.id))
                     if label is None:
                         label = labels[(prompt.index, f.id)] = esc(f.label)
+                    if value.__class__ is not str:
+                        value = "" if value is None else str(value)
                     if value and not value.isspace():
                         append(f'<p class="field">{label}</p>'
                                f'<div class="text" dir="auto">{esc(value)}</div>')
@@ -525,6 +534,7 @@ def _write_answers(report: Report, chunks: Iterable[list[AnswerRecord]], out: IO
                                "</span></p>")
                 append("</article>")
                 current = next_answer()
+            add(session, answers)
             append("</section>")
             out.write("".join(parts))
         out.write("</section>")
