@@ -171,6 +171,9 @@ async def test_html_report_holds_everything_escaped(db: Database, library: Libra
     typed = [v for k, fields in world.stored.items() for v in fields.values() if v.strip()]
     typed += HOSTILE_ANSWERS
     assert Counter(page.texts) == Counter(control_pictures(t) for t in typed)
+    # each answer with its time, to the minute, as in the Markdown report
+    assert len(re.findall(r'<span class="when">\d{4}-\d\d-\d\d \d\d:\d\d UTC</span>', text)) \
+        == result.answers
     # names as shown, escaped: the pseudonyms for the anonymous group, never a name or an id
     assert Counter(page.names)[HOSTILE_NAME] == len(HOSTILE_ANSWERS) // 2
     assert {"Priya K.", "=Bob Formula", "P04", "P05", "P06"} <= set(page.names)

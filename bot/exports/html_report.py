@@ -132,10 +132,17 @@ class SubmissionTimes:
         if start is None:
             return []
         out = []
+        parse = datetime.fromisoformat
         for iso in self.by_session.get(session.id, ()):
-            when = _parse(iso)
-            if when is not None:
-                out.append(max((when - start).total_seconds() / 60, 0.0))
+            try:
+                when = parse(iso)
+                minutes = (when - start).total_seconds() / 60
+            except (TypeError, ValueError):  # not a time, or one without an offset
+                when = _parse(iso)
+                if when is None:
+                    continue
+                minutes = (when - start).total_seconds() / 60
+            out.append(minutes if minutes > 0 else 0.0)
         return out
 
 
@@ -475,6 +482,17 @@ def _write_answers(report: Report, chunks: Iterable[list[AnswerRecord]], out: IO
     plan = report.plan
     names: dict[str, str] = {}
     labels: dict[tuple[int, str], str] = {}
+    whens: dict[str, str] = {}
+
+    def when_html(iso: str) -> str:
+        """:func:`_when`, escaped; what storage writes depends only on its first 16
+        characters, so it is made once per minute."""
+        key = iso[:16] if iso[10:11] == "T" and iso.endswith("+00:00") else iso
+        shown = whens.get(key)
+        if shown is None:
+            shown = whens[key] = esc(_when(iso))
+        return shown
+
     add = report.add
     iterator = iter(chunks)
     pending: list[AnswerRecord] = []
@@ -511,10 +529,10 @@ def _write_answers(report: Report, chunks: Iterable[list[AnswerRecord]], out: IO
                 name = names.get(a.participant)
                 if name is None:
                     name = names[a.participant] = esc(a.participant) or "(no name)"
-                edited = (f' <span class="edited">(edited {esc(_when(a.updated_at))})</span>'
+                edited = (f' <span class="edited">(edited {when_html(a.updated_at)})</span>'
                           if a.updated_at and a.updated_at[:16] != a.submitted_at[:16] else "")
                 append(f'<article class="answer"><p class="who"><b><bdi>{name}</bdi></b> '
-                       f'<span class="when">{esc(_when(a.submitted_at))}</span>{edited}</p>')
+                       f'<span class="when">{when_html(a.submitted_at)}</span>{edited}</p>')
                 values = a.fields
                 if len(values) == len(fields) and prompt.field_ids.issuperset(values):
                     pairs = [(f, values[f.id]) for f in fields]  # the usual case, quickly
