@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -25,7 +26,14 @@ from bot.cli import main
 from bot.engine import Engine
 from bot.exports import ExportFormat, ExportResult, ExportScope, export_to_dir
 from bot.exports.charts import chart_label
-from bot.exports.html_report import CHARTS, SECTIONS, esc
+from bot.exports.data import AnswerRecord, ExportPlan, PromptInfo, PromptSetInfo, SessionInfo
+from bot.exports.html_report import (
+    CHARTS,
+    SECTIONS,
+    Report,
+    esc,
+    submissions_over_time_chart,
+)
 from bot.models import Library
 from bot.storage import Database
 from tests.test_exports import (
@@ -146,6 +154,42 @@ def test_the_report_is_built_from_optional_sections() -> None:
                                             "submissions_over_time_chart"]
     assert chart_label("a\n\tb\x07 \u202e" + "x" * 80).startswith("a b x")
     assert len(chart_label("x" * 80)) == 48
+
+
+def _timed_report(minutes: list[float]) -> Report:
+    """A one-session report whose answers came ``minutes`` after the session started."""
+    start = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+    session = SessionInfo(id=1, workshop_id=1, group="Group A", prompt_set="s", status="open",
+                          anonymous=True, pace="self", current_prompt=1, prompt_count=1,
+                          created_at=start.isoformat(timespec="milliseconds"), closed_at=None,
+                          participants=len(minutes))
+    prompt = PromptInfo(index=0, set_id="s", id="p", number=1, title="Only", question="",
+                        fields=(), examples=(), in_library=True)
+    plan = ExportPlan(guild_id=1, scope=ExportScope.session(1), workshop_id=1, workshop="W",
+                      exported_at=start, sessions=(session,),
+                      prompt_sets=(PromptSetInfo("s", "Set", True),), prompts=(prompt,),
+                      counts={(0, 1): len(minutes)})
+    report = Report.of(plan)
+    times = [(start + timedelta(minutes=m)).isoformat(timespec="milliseconds") for m in minutes]
+    report.add(session, [AnswerRecord(session, prompt, f"P{i:02d}", None, {}, t, t)
+                         for i, t in enumerate(times, start=1)])
+    return report
+
+
+def test_submissions_over_time_counts_by_the_end_of_each_bin() -> None:
+    panel = submissions_over_time_chart(_timed_report([1, 7.5, 45]))
+    assert panel is not None
+    assert panel.table.head == ("Minutes since the session started", "Group A")
+    rows = dict(panel.table.rows)  # minutes -> answers received by then
+    assert len(rows) == 46  # 1-minute bins up to 45 minutes
+    assert (rows["0"], rows["1"], rows["7"], rows["8"], rows["44"], rows["45"]) == \
+        (0, 1, 1, 2, 2, 3)
+    assert "all 3 had arrived within 45 minutes" in panel.summary
+    # a long session is shown in hours, with round bins
+    long = submissions_over_time_chart(_timed_report([5, 200, 400]))
+    assert long is not None and long.table.head[0] == "Hours since the session started"
+    assert [r[0] for r in long.table.rows[:3]] == ["0", "0.17", "0.33"]
+    assert long.table.rows[-1] == ("6.67", 3)
 
 
 async def test_html_report_holds_everything_escaped(db: Database, library: Library,

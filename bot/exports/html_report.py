@@ -337,7 +337,8 @@ def submissions_over_time_chart(report: Report) -> ChartPanel | None:
 
 
 def _number(x: float) -> str:
-    return f"{x:g}" if x != int(x) else str(int(x))
+    """``5``, ``0.25``, ``5.67`` (at most two decimals)."""
+    return f"{x:.2f}".rstrip("0").rstrip(".")
 
 
 CHARTS: tuple[ChartBuilder, ...] = (answers_per_prompt_chart, submissions_over_time_chart)
