@@ -33,6 +33,9 @@ from dataclasses import dataclass
 from typing import Any
 
 MAX_LABEL = 48
+WIDTH = 8.0  # inches; the page scales the SVG to its column
+FONT_SIZE = 10.0  # points
+TOP, RIGHT, BOTTOM = 0.2, 0.3, 0.6  # margins in inches (BOTTOM: x ticks and label)
 # Colour-blind-friendly qualitative palette (Okabe & Ito 2008), then matplotlib's tab10 for more
 # series. Series beyond these are merged into "other" by the report before charting.
 PALETTE = (
@@ -85,33 +88,50 @@ def _matplotlib() -> dict[str, Any]:
             import matplotlib
             from matplotlib.collections import PolyCollection
             from matplotlib.figure import Figure
+            from matplotlib.font_manager import FontProperties
             from matplotlib.text import Text
+            from matplotlib.textpath import TextToPath
 
             matplotlib.rcParams.update({
                 "svg.fonttype": "none",
                 "svg.hashsalt": "workshop-bot",
                 "font.family": "sans-serif",
-                "font.size": 10,
+                "font.size": FONT_SIZE,
                 "axes.spines.top": False,
                 "axes.spines.right": False,
             })
-            _loaded.update(Figure=Figure, Text=Text, PolyCollection=PolyCollection)
+            _loaded.update(Figure=Figure, Text=Text, PolyCollection=PolyCollection,
+                           measure=TextToPath().get_text_width_height_descent,
+                           font=FontProperties(size=FONT_SIZE))
         return _loaded
 
 
-def render_svg(chart: BarChart | LineChart, chart_id: str, *, width: float = 8.0) -> str:
+def render_svg(chart: BarChart | LineChart, chart_id: str, *, width: float = WIDTH) -> str:
     """The chart as an ``<svg>`` element (no XML declaration), ids prefixed with ``chart_id``.
 
-    The caller adds the accessible name (``role``, ``<title>``) with :func:`label_svg`."""
+    The caller adds the accessible name (``role``, ``<title>``) with :func:`label_svg`.
+    Margins are computed from the measured widths of the labels (a layout engine would draw
+    the figure once more: twice the time)."""
     mpl = _matplotlib()
+    labels = [chart_label(label) for label, _ in chart.series]
+    columns, legend = _legend_size(labels, width)
     if isinstance(chart, BarChart):
-        height = 1.2 + 0.38 * max(len(chart.categories), 1) + 0.25 * _legend_rows(chart.series)
-        fig = mpl["Figure"](figsize=(width, height), layout="constrained")
-        _draw_bars(fig, chart)
+        categories = [chart_label(c) for c in chart.categories]
+        left = max((_text_width(c) for c in categories), default=0.0) + 0.25
+        height = TOP + 0.38 * max(len(categories), 1) + BOTTOM + legend
+        fig = mpl["Figure"](figsize=(width, height))
+        ax = _draw_bars(fig, chart, categories, labels)
     else:
-        fig = mpl["Figure"](figsize=(width, 3.6 + 0.25 * _legend_rows(chart.series)),
-                            layout="constrained")
-        _draw_lines(fig, chart)
+        left = 0.85  # the y tick numbers and the y label
+        height = TOP + 3.0 + BOTTOM + legend
+        fig = mpl["Figure"](figsize=(width, height))
+        ax = _draw_lines(fig, chart, labels)
+    left = min(left, width * 0.5)
+    fig.subplots_adjust(left=left / width, right=1 - RIGHT / width,
+                        bottom=(BOTTOM + legend) / height, top=1 - TOP / height)
+    if len(labels) > 1:
+        fig.legend(*ax.get_legend_handles_labels(), loc="lower center",
+                   bbox_to_anchor=(0.5, 0.0), ncols=columns, frameon=False)
     for text in fig.findobj(mpl["Text"]):
         text.set_parse_math(False)  # "$x$" in a group name is text, not maths
     buf = io.StringIO()
@@ -150,17 +170,28 @@ def _prefix_ids(tag: str, prefix: str) -> str:
     return tag
 
 
-def _legend_rows(series: Sequence[tuple[str, Sequence[int]]]) -> int:
-    return 0 if len(series) <= 1 else (len(series) + 2) // 3
+def _text_width(text: str) -> float:
+    """Width of ``text`` at the charts' font size, in inches (DejaVu Sans metrics; characters
+    it lacks are counted as wide ones)."""
+    mpl = _matplotlib()
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font")
+        points = mpl["measure"](text, mpl["font"], ismath=False)[0]
+    wide = sum(1 for c in text if unicodedata.east_asian_width(c) in "WF")
+    return (points + wide * FONT_SIZE * 0.4) / 72
 
 
-def _legend(fig: Any, ax: Any, count: int) -> None:
-    if count > 1:
-        fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center",
-                   ncols=min(count, 3), frameon=False)
+def _legend_size(labels: list[str], width: float) -> tuple[int, float]:
+    """Columns of the legend below the chart, and its height in inches (0 for one series)."""
+    if len(labels) <= 1:
+        return 1, 0.0
+    column = max(_text_width(label) for label in labels) + 0.7  # marker and gap
+    columns = max(1, min(3, len(labels), int((width - 0.4) // column)))
+    rows = -(-len(labels) // columns)
+    return columns, 0.1 + 0.24 * rows
 
 
-def _draw_bars(fig: Any, chart: BarChart) -> None:
+def _draw_bars(fig: Any, chart: BarChart, categories: list[str], labels: list[str]) -> Any:
     # One collection of rectangles per series (not a patch per bar: with 20 prompts and 10
     # groups, 200 patches cost ~0.15 s to add and draw; 10 collections almost nothing).
     collection = _matplotlib()["PolyCollection"]
@@ -168,26 +199,28 @@ def _draw_bars(fig: Any, chart: BarChart) -> None:
     n = len(chart.categories)
     left = [0] * n
     half = 0.35
-    for (label, values), colour in zip(chart.series, _colours(len(chart.series)), strict=True):
+    for (_, values), label, colour in zip(chart.series, labels, _colours(len(labels)),
+                                          strict=True):
         boxes = [[(x0, y - half), (x0 + v, y - half), (x0 + v, y + half), (x0, y + half)]
                  for y, (x0, v) in enumerate(zip(left, values, strict=True)) if v]
         ax.add_collection(collection(boxes, facecolors=colour, edgecolors="none",
-                                     label=chart_label(label)), autolim=False)
+                                     label=label), autolim=False)
         left = [a + b for a, b in zip(left, values, strict=True)]
-    ax.set_yticks(list(range(n)), [chart_label(c) for c in chart.categories])
+    ax.set_yticks(list(range(n)), categories)
     ax.set_ylim(n - 0.5, -0.5)  # first category on top
     ax.set_xlabel(chart.value_label)
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.grid(axis="x", color="#dddddd", linewidth=0.8)
     ax.set_axisbelow(True)
     ax.set_xlim(0, max(max(left, default=0) * 1.05, 1))
-    _legend(fig, ax, len(chart.series))
+    return ax
 
 
-def _draw_lines(fig: Any, chart: LineChart) -> None:
+def _draw_lines(fig: Any, chart: LineChart, labels: list[str]) -> Any:
     ax = fig.add_subplot()
-    for (label, values), colour in zip(chart.series, _colours(len(chart.series)), strict=True):
-        ax.plot(chart.x, values, color=colour, label=chart_label(label), linewidth=1.8)
+    for (_, values), label, colour in zip(chart.series, labels, _colours(len(labels)),
+                                          strict=True):
+        ax.plot(chart.x, values, color=colour, label=label, linewidth=1.8)
     ax.set_xlabel(chart.x_label)
     ax.set_ylabel(chart.y_label)
     ax.yaxis.get_major_locator().set_params(integer=True)
@@ -195,7 +228,7 @@ def _draw_lines(fig: Any, chart: LineChart) -> None:
     ax.set_axisbelow(True)
     ax.set_xlim(left=0)
     ax.set_ylim(bottom=0)
-    _legend(fig, ax, len(chart.series))
+    return ax
 
 
 def _colours(n: int) -> list[str]:
