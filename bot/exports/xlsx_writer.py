@@ -3,6 +3,10 @@
 Written with XlsxWriter in ``constant_memory`` mode (rows go to disk as they are written).
 Every piece of text is written with ``write_string`` and the workbook never converts strings
 to formulas, numbers or links, so what people typed is always a text cell, exactly as typed.
+A text cell that starts with ``= + - @``, a lookalike of one (full-width ``＝`` etc.), a tab,
+a line break or ``'`` also carries the quote-prefix format (``quotePrefix``, what Excel stores
+when you type ``'=...``): editing such a cell in Excel or LibreOffice keeps it text instead of
+turning it into a formula, and keeps a leading ``'`` as typed.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import Any
 
 import xlsxwriter
 
+from bot.exports.common import QUOTE_PREFIX_FIRST
 from bot.exports.data import AnswerRecord, ExportPlan, FieldInfo
 
 WORKBOOK_OPTIONS: dict[str, Any] = {
@@ -72,12 +77,25 @@ def write_xlsx(plan: ExportPlan, chunks: Iterable[list[AnswerRecord]], path: Pat
 
 
 def _write(wb: Any, plan: ExportPlan, chunks: Iterable[list[AnswerRecord]]) -> None:
-    title_fmt = wb.add_format({"bold": True, "font_size": 14})
-    bold = wb.add_format({"bold": True, "valign": "top"})
-    head = wb.add_format({"bold": True, "text_wrap": True, "valign": "top",
-                          "bg_color": "#DDEBF7", "bottom": 1})
-    wrap = wb.add_format({"text_wrap": True, "valign": "top"})
-    top = wb.add_format({"valign": "top"})
+    quoted: dict[Any, Any] = {}  # each text format -> the same with the quote prefix
+
+    def text_format(props: dict[str, Any]) -> Any:
+        fmt = wb.add_format(props)
+        quoted[fmt] = wb.add_format({**props, "quote_prefix": True})
+        return fmt
+
+    first_chars = QUOTE_PREFIX_FIRST
+
+    def put(ws: Any, row: int, col: int, value: str, fmt: Any) -> None:
+        """A text cell; quote-prefixed when it starts like a formula."""
+        ws.write_string(row, col, value, quoted[fmt] if value[:1] in first_chars else fmt)
+
+    title_fmt = text_format({"bold": True, "font_size": 14})
+    bold = text_format({"bold": True, "valign": "top"})
+    head = text_format({"bold": True, "text_wrap": True, "valign": "top",
+                        "bg_color": "#DDEBF7", "bottom": 1})
+    wrap = text_format({"text_wrap": True, "valign": "top"})
+    top = text_format({"valign": "top"})
     when_fmt = wb.add_format({"num_format": "yyyy-mm-dd hh:mm:ss", "valign": "top"})
 
     # --- overview ----------------------------------------------------------------------------
@@ -87,7 +105,7 @@ def _write(wb: Any, plan: ExportPlan, chunks: Iterable[list[AnswerRecord]]) -> N
     ov.set_column(2, 3, 50)
     ov.set_column(4, 4 + max(len(plan.sessions), 6), 14)
     row = 0
-    ov.write_string(row, 0, "Workshop export", title_fmt)
+    put(ov, row, 0, "Workshop export", title_fmt)
     row += 2
     facts: list[tuple[str, str | int]] = [
         ("Workshop", plan.workshop),
@@ -99,28 +117,28 @@ def _write(wb: Any, plan: ExportPlan, chunks: Iterable[list[AnswerRecord]]) -> N
         ("Answers", plan.answers),
     ]
     for label, value in facts:
-        ov.write_string(row, 0, label, bold)
+        put(ov, row, 0, label, bold)
         if isinstance(value, int):
             ov.write_number(row, 1, value, top)
         else:
-            ov.write_string(row, 1, value, wrap)
+            put(ov, row, 1, value, wrap)
         row += 1
 
     row += 1
-    ov.write_string(row, 0, "Groups", title_fmt)
+    put(ov, row, 0, "Groups", title_fmt)
     row += 1
     group_cols = ("Group", "Session", "Prompt set", "Status", "Anonymous", "Pace",
                   "Participants", "Answers", "Started (UTC)", "Closed (UTC)")
     for c, text in enumerate(group_cols):
-        ov.write_string(row, c, text, head)
+        put(ov, row, c, text, head)
     row += 1
     for s in plan.sessions:
-        ov.write_string(row, 0, s.group, wrap)
+        put(ov, row, 0, s.group, wrap)
         ov.write_number(row, 1, s.id, top)
-        ov.write_string(row, 2, s.prompt_set, wrap)
-        ov.write_string(row, 3, s.status, top)
-        ov.write_string(row, 4, "yes" if s.anonymous else "no", top)
-        ov.write_string(row, 5, s.pace, top)
+        put(ov, row, 2, s.prompt_set, wrap)
+        put(ov, row, 3, s.status, top)
+        put(ov, row, 4, "yes" if s.anonymous else "no", top)
+        put(ov, row, 5, s.pace, top)
         ov.write_number(row, 6, s.participants, top)
         ov.write_number(row, 7, plan.session_count(s), top)
         _write_when(ov, row, 8, s.created_at, when_fmt, top)
@@ -129,20 +147,20 @@ def _write(wb: Any, plan: ExportPlan, chunks: Iterable[list[AnswerRecord]]) -> N
         row += 1
 
     row += 1
-    ov.write_string(row, 0, "Answers per prompt and group", title_fmt)
+    put(ov, row, 0, "Answers per prompt and group", title_fmt)
     row += 1
     counts_head = ["Prompt", "Title", "Question", "Linked examples"]
     counts_head += [f"{s.group} (session {s.id})" if len(plan.sessions) > 1 else s.group
                     for s in plan.sessions]
     counts_head.append("Total")
     for c, text in enumerate(counts_head):
-        ov.write_string(row, c, text, head)
+        put(ov, row, c, text, head)
     row += 1
     for p in plan.prompts:
-        ov.write_string(row, 0, p.label, top)
-        ov.write_string(row, 1, p.title, wrap)
-        ov.write_string(row, 2, p.question, wrap)
-        ov.write_string(row, 3, "\n".join(e.title for e in p.examples), wrap)
+        put(ov, row, 0, p.label, top)
+        put(ov, row, 1, p.title, wrap)
+        put(ov, row, 2, p.question, wrap)
+        put(ov, row, 3, "\n".join(e.title for e in p.examples), wrap)
         for c, s in enumerate(plan.sessions, start=4):
             if s.prompt_set == p.set_id:
                 ov.write_number(row, c, plan.count(p, s), top)
@@ -176,31 +194,36 @@ def _write(wb: Any, plan: ExportPlan, chunks: Iterable[list[AnswerRecord]]) -> N
         ws.set_column(end + 4, end + 4, 30)
         ws.set_column(end + 5, end + 5, 9)
         heading = p.title if p.number is None else f"{p.number}. {p.title}"
-        ws.write_string(0, 0, f"{heading} \u2014 {p.question}" if p.question else heading, bold)
+        put(ws, 0, 0, f"{heading} \u2014 {p.question}" if p.question else heading, bold)
         header = ["Group", *(["Session"] if with_session else []), "Participant",
                   *(f.label for f in columns), "Submitted at (UTC)", "Edited at (UTC)",
                   "Dots", "Comments", "Contributors", "Versions"]
         for c, text in enumerate(header):
-            ws.write_string(1, c, text, head)
+            put(ws, 1, c, text, head)
         ws.freeze_panes(2, first_field)
         col_of = {f.id: i for i, f in enumerate(columns, start=first_field)}
         sheets[p.index] = (ws, col_of, [2])
 
+    wrap_q = quoted[wrap]
     for chunk in chunks:
         for a in chunk:
             ws, col_of, next_row = sheets[a.prompt.index]
             r = next_row[0]
             next_row[0] = r + 1
             write_string = ws.write_string
-            write_string(r, 0, a.session.group, wrap)
+            group, participant = a.session.group, a.participant
+            write_string(r, 0, group, wrap_q if group[:1] in first_chars else wrap)
             if with_session:
                 ws.write_number(r, 1, a.session.id, top)
-            write_string(r, first_field - 1, a.participant, wrap)
+            write_string(r, first_field - 1, participant,
+                         wrap_q if participant[:1] in first_chars else wrap)
             for key, value in a.fields.items():
                 c = col_of.get(key)
                 if c is None:  # a field the prompt no longer has: plan columns for it
                     raise NeedColumns(a.prompt.id)
-                write_string(r, c, value if isinstance(value, str) else str(value), wrap)
+                if value.__class__ is not str:
+                    value = str(value)
+                write_string(r, c, value, wrap_q if value[:1] in first_chars else wrap)
             end = first_field + len(col_of)
             _write_when(ws, r, end, a.submitted_at, when_fmt, top)
             if a.updated_at != a.submitted_at:  # blank unless the answer was edited
