@@ -4,6 +4,9 @@
     python bench/export.py --answers 1000  # quick smoke run
     python bench/export.py --formats csv,xlsx --answers 1000000
 
+The HTML report also draws its two charts; the script then says what matplotlib's import and
+a chart cost in a fresh process (included in the html time).
+
 The data: one workshop, 10 groups, 250 participants (25 per group, every other group
 anonymous), a 20-prompt set with 3 paragraph fields per prompt; as many rounds of sessions per
 group as the answer count needs. Answers are 1-3 sentences per field, some multi-line, some
@@ -17,7 +20,9 @@ export, so it is the peak *during* the export: the whole process, interpreter, i
 SQLite cache included); "+..." is how far that peak rose above the RSS just before the export.
 (Where /proc is missing it falls back to ``ru_maxrss``, the peak since the process started.)
 "loop lag" is the longest the event loop went without running a 5 ms ticker task during the
-export: how long the bot would have kept other people waiting.
+export: how long the bot would have kept other people waiting. "cpu" is the CPU time of the
+whole process during the export (every thread): less sensitive than the wall time to other
+work on the machine.
 """
 
 from __future__ import annotations
@@ -221,26 +226,28 @@ async def _run_one(db_path: Path, fmt: ExportFormat, out_dir: Path) -> dict[str,
         before = _status_mb("VmRSS") or _peak_mb()
         _reset_peak()
         tick = asyncio.create_task(ticker())
+        cpu0 = time.process_time()
         t0 = time.perf_counter()
         result = await export_to_dir(db, bench_library(), guild_id=GUILD,
                                      scope=ExportScope.workshop(WORKSHOP), fmt=fmt,
                                      out_dir=out_dir, actor_id=None)
         elapsed = time.perf_counter() - t0
+        cpu = time.process_time() - cpu0
         stop = True
         await tick
     finally:
         await db.close()
     after = _peak_mb()
-    return {"seconds": elapsed, "peak_rss_mb": after, "rss_delta_mb": after - before,
-            "size_mb": result.size / 1e6, "answers": result.answers, "lag_ms": lag * 1000,
-            "sessions": result.sessions}
+    return {"seconds": elapsed, "cpu_seconds": cpu, "peak_rss_mb": after,
+            "rss_delta_mb": after - before, "size_mb": result.size / 1e6,
+            "answers": result.answers, "lag_ms": lag * 1000, "sessions": result.sessions}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--answers", type=int, default=100_000)
-    parser.add_argument("--formats", default="csv,json,md,xlsx",
-                        help="comma-separated formats (default: all four)")
+    parser.add_argument("--formats", default="csv,json,md,xlsx,html",
+                        help="comma-separated formats (default: all five)")
     parser.add_argument("--dir", type=Path, default=None,
                         help="work folder (default: a temporary folder, removed afterwards)")
     parser.add_argument("--run", help=argparse.SUPPRESS)  # child: one format
@@ -279,10 +286,38 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             s = json.loads(proc.stdout.strip().splitlines()[-1])
             print(f"{fmt.value:<5} {int(s['answers']):>9,} answers  {s['seconds']:7.2f} s  "
-                  f"peak RSS {s['peak_rss_mb']:6.1f} MB (+{s['rss_delta_mb']:.1f} MB over the "
-                  f"RSS before the export)  loop lag max {s['lag_ms']:5.1f} ms  "
-                  f"file {s['size_mb']:7.1f} MB")
+                  f"(cpu {s['cpu_seconds']:5.2f} s)  peak RSS {s['peak_rss_mb']:6.1f} MB "
+                  f"(+{s['rss_delta_mb']:.1f} MB over the RSS before the export)  "
+                  f"loop lag max {s['lag_ms']:5.1f} ms  file {s['size_mb']:7.1f} MB")
+        if ExportFormat.HTML in formats:
+            print(_chart_costs())
     return 1 if failed else 0
+
+
+_CHART_COSTS = """
+import json, sys, time
+sys.path.insert(0, sys.argv[1])
+from bot.exports import charts
+t0 = time.perf_counter()
+charts._matplotlib()
+t1 = time.perf_counter()
+chart = charts.BarChart(categories=[f"Prompt {i}" for i in range(20)],
+                        series=[(f"group {g}", [g + i for i in range(20)]) for g in range(10)],
+                        value_label="Answers")
+charts.render_svg(chart, "a")
+t2 = time.perf_counter()
+charts.render_svg(chart, "b")
+print(json.dumps([t1 - t0, t2 - t1, time.perf_counter() - t2]))
+"""
+
+
+def _chart_costs() -> str:
+    """What matplotlib costs the HTML export (in a fresh process, as the bot would pay it)."""
+    proc = subprocess.run([sys.executable, "-c", _CHART_COSTS, str(ROOT)], capture_output=True,
+                          text=True, check=True)
+    imported, first, second = json.loads(proc.stdout.strip().splitlines()[-1])
+    return (f"html: of which matplotlib import {imported:.2f} s (once per process, on the first "
+            f"report), first chart {first:.2f} s, a chart after that {second:.2f} s")
 
 
 if __name__ == "__main__":

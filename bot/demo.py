@@ -26,7 +26,7 @@ from bot.emulator import Channel, EmulatedMessage, Emulator, Member, running_bot
 log = logging.getLogger(__name__)
 
 WORKSHOP = "Evidence into practice (demo)"
-EXPORT_FORMATS = ("csv", "xlsx", "json", "markdown")
+EXPORT_FORMATS = ("csv", "xlsx", "json", "markdown", "html")
 
 # Fictional participants' answers, per prompt of the key-questions set (by field order).
 # They describe an imaginary local authority and make no claims about real organisations.

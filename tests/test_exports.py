@@ -34,7 +34,7 @@ from bot.exports import (
     slugify,
 )
 from bot.exports import data as export_data
-from bot.exports.common import FORMULA_TRIGGERS
+from bot.exports.common import FORMULA_TRIGGERS, csv_restore
 from bot.exports.markdown import MD_SPECIALS, md_block, md_escape
 from bot.exports.xlsx_writer import sheet_names
 from bot.models import AnswerField, Library, Prompt
@@ -84,6 +84,11 @@ def read_csv(path: Path) -> list[list[str]]:
 
 def dangerous(text: str) -> bool:
     return bool(text) and text[0] in FORMULA_TRIGGERS
+
+
+def looks_like_formula(cell: str) -> bool:
+    """A cell a spreadsheet could take for a formula, even one that trims what it reads."""
+    return cell.lstrip(' \t\r\n"\u200b\ufeff')[:1] in ("=", "+", "-", "@")
 
 
 Stored = dict[tuple[int, str, int], dict[str, Any]]
@@ -211,22 +216,21 @@ async def test_csv_reads_back_as_stored_with_injection_neutralised(
             assert participant == "'=Bob Formula"
         uid = who_is(world, sid, participant.removeprefix("'"))
         assert participant.removeprefix("'") == participant_of(world, sid, uid, prompt.id)
-        seen.setdefault((sid, prompt.id, uid), {})[fieldinfo.id] = answer
-        cited.setdefault((sid, prompt.id, uid), set()).add(examples)
+        seen.setdefault((sid, prompt.id, uid), {})[fieldinfo.id] = csv_restore(answer)
+        cited.setdefault((sid, prompt.id, uid), set()).add(csv_restore(examples))
         for stamp in (submitted, updated):
             assert datetime.fromisoformat(stamp).utcoffset() == timedelta(0)
     assert seen.keys() == world.stored.keys()
     for key, fields in world.stored.items():
         for fid, text in texts(fields).items():
-            expected = "'" + text if dangerous(text) else text
-            assert seen[key][fid] == expected, (key, fid)
+            assert seen[key][fid] == text, (key, fid)  # read back exactly
         titles = "; ".join(library.examples[e].title for e in fields["examples"])
         assert cited[key] == {titles}, key  # (the same on each row of the answer)
     assert any(len(fields["examples"]) == 2 for fields in world.stored.values())
     # every free-text cell is safe, not only answers
     for row in body:
         for cell in (row[0], row[1], row[4], row[5], row[6], row[7], row[8]):
-            assert not dangerous(cell), row
+            assert not looks_like_formula(cell), row
 
 
 async def test_csv_injection_set_exactly(db: Database, library: Library, engine: Engine,
@@ -240,9 +244,10 @@ async def test_csv_injection_set_exactly(db: Database, library: Library, engine:
     result = await export(db, library, "csv", tmp_path, ExportScope.session(s.id))
     answers = [row[8] for row in read_csv(result.path)[1:]]
     assert answers == [
-        "'=1+1", "'+1", "'-2+3", "'@SUM(A1)", "'\t=1+1", "'\r=1+1", "'\n=1+1",
-        "'=HYPERLINK(\"http://evil\")", "{=1+1}", "a,=1+1", '"=1+1"',
+        "'=1+1", "'+1", "'-2+3", "'@SUM(A1)", "\t'=1+1", "\r'=1+1", "\n'=1+1",
+        "'=HYPERLINK(\"http://evil\")", "{=1+1}", "a,'=1+1", '\'"=1+1"',
     ]
+    assert [csv_restore(a) for a in answers] == INJECTIONS
 
 
 # --- XLSX ------------------------------------------------------------------------------------
@@ -487,7 +492,7 @@ async def test_markdown_report(db: Database, library: Library, world: World,
 # --- privacy ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("fmt", ["csv", "xlsx", "json", "md"])
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "json", "md", "html"])
 async def test_anonymous_export_has_no_names_or_ids(
     db: Database, library: Library, world: World, tmp_path: Path, fmt: str
 ) -> None:
@@ -509,7 +514,7 @@ async def test_anonymous_export_has_no_names_or_ids(
         assert b"P01" in session_file.read_bytes() and b"P03" in session_file.read_bytes()
 
 
-@pytest.mark.parametrize("fmt", ["csv", "xlsx", "md"])
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "md", "html"])
 async def test_named_export_shows_names_but_never_user_ids(
     db: Database, library: Library, world: World, tmp_path: Path, fmt: str
 ) -> None:
@@ -589,12 +594,13 @@ def test_format_parsing() -> None:
     assert ExportFormat.parse("markdown") is ExportFormat.MD
     assert ExportFormat.parse(" XLSX ") is ExportFormat.XLSX
     assert ExportFormat.parse(".json") is ExportFormat.JSON
-    assert [f.value for f in ExportFormat] == ["csv", "xlsx", "json", "md"]
-    with pytest.raises(ExportError, match="csv, xlsx, json, md"):
+    assert ExportFormat.parse("HTML") is ExportFormat.HTML
+    assert [f.value for f in ExportFormat] == ["csv", "xlsx", "json", "md", "html"]
+    with pytest.raises(ExportError, match="csv, xlsx, json, md, html"):
         ExportFormat.parse("pdf")
 
 
-@pytest.mark.parametrize("fmt", ["csv", "xlsx", "json", "md"])
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "json", "md", "html"])
 async def test_prompt_set_missing_from_library(db: Database, library: Library, world: World,
                                                tmp_path: Path, fmt: str) -> None:
     result = await export(db, Library(), fmt, tmp_path)
@@ -614,6 +620,10 @@ async def test_prompt_set_missing_from_library(db: Database, library: Library, w
         first = library.prompt_sets["key-questions"].prompts[0]
         assert header[2:2 + len(first.fields)] == [f.id for f in first.fields]  # by id
         assert ws.max_row == 2 + 6
+    if fmt == "html":
+        text = result.path.read_text(encoding="utf-8")
+        assert text.count("This prompt is no longer in the loaded prompt files") == 3
+        assert '<h2 id="prompt-1-h">identify-change</h2>' in text
 
 
 async def test_xlsx_gets_columns_for_fields_a_prompt_has_lost(
@@ -834,7 +844,7 @@ def test_bench_smoke(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     lines = proc.stdout.splitlines()
-    for fmt in ("csv", "json", "md", "xlsx"):
+    for fmt in ("csv", "json", "md", "xlsx", "html"):
         assert any(re.match(rf"{fmt}\s+200 answers\s+[\d.]+ s", line) for line in lines), \
             proc.stdout
 
@@ -846,4 +856,5 @@ def test_csv_reader_agrees_with_csv_module() -> None:
     buf = io.StringIO()
     buf.write(",".join(csv_cell(c) for c in cells) + "\r\n")
     back = next(csv.reader(io.StringIO(buf.getvalue(), newline="")))
-    assert back == [("'" + c if dangerous(c) else c) for c in cells]
+    assert [csv_restore(b) for b in back] == cells
+    assert not any(looks_like_formula(b) for b in back)

@@ -29,6 +29,7 @@ from bot.exports.data import (
     build_plan,
     load_stored_fields,
 )
+from bot.exports.html_report import write_html
 from bot.exports.json_writer import write_json
 from bot.exports.markdown import write_markdown
 from bot.exports.xlsx_writer import NeedColumns, write_xlsx
@@ -54,6 +55,7 @@ _WRITERS: dict[ExportFormat, Callable[[ExportPlan, Chunks, Path], None]] = {
     ExportFormat.JSON: _write_text(write_json, "utf-8"),
     ExportFormat.MD: _write_text(write_markdown, "utf-8"),
     ExportFormat.XLSX: write_xlsx,
+    ExportFormat.HTML: write_html,
 }
 
 

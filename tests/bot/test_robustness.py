@@ -152,5 +152,5 @@ async def test_the_demo_plays_a_whole_workshop(tmp_path: Path) -> None:
         assert expected in text, expected
     assert "<t:" not in text and "<#" not in text  # shown as a Discord user reads them
     suffixes = sorted(p.suffix for p in out.iterdir())
-    assert suffixes == [".csv", ".json", ".md", ".xlsx"]
+    assert suffixes == [".csv", ".html", ".json", ".md", ".xlsx"]
     assert not (tmp_path / "unused.db").exists()  # the demo never touches the real database

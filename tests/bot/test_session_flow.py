@@ -113,7 +113,7 @@ async def test_full_workshop_across_two_groups(world: World) -> None:
     assert "A3 from Alice" in texts and "B1 from Bob" in texts
 
 
-@pytest.mark.parametrize("fmt", ["csv", "xlsx", "json", "markdown"])
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "json", "markdown", "html"])
 async def test_every_export_format_comes_back_as_a_file(world: World, fmt: str) -> None:
     card = await start(world, anonymous=True)
     await answer(world, world.alice, card, "An answer to export")

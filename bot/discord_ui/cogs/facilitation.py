@@ -40,8 +40,10 @@ FORMAT_CHOICES = [
     app_commands.Choice(name="Excel workbook (XLSX)", value="xlsx"),
     app_commands.Choice(name="JSON (complete record)", value="json"),
     app_commands.Choice(name="Markdown report", value="markdown"),
+    app_commands.Choice(name="HTML report with charts (opens in a browser)", value="html"),
 ]
-FORMAT_NAMES = {"csv": "CSV", "xlsx": "Excel", "json": "JSON", "markdown": "Markdown"}
+FORMAT_NAMES = {"csv": "CSV", "xlsx": "Excel", "json": "JSON", "markdown": "Markdown",
+                "html": "HTML report"}
 SCOPE_CHOICES = [
     app_commands.Choice(name="this session (this group)", value="session"),
     app_commands.Choice(name="the whole workshop (every group)", value="workshop"),
