@@ -101,54 +101,83 @@ def _prompt_label(prompt: Prompt) -> str:
     return f"prompt {prompt.number} ({prompt.title})"
 
 
-def chain_row(pset: PromptSet, label: str,
-              answers: Mapping[str, Mapping[str, Any]]) -> ChainRow:
-    """One row of ``pset``'s chain from ``answers`` (prompt id -> the answer's fields; a
-    prompt left out has no answer). ``pset`` must declare a chain."""
+@dataclass(frozen=True, slots=True)
+class _Link:
+    """One link of a column, worked out once per chain: its prompt, its parts (field id,
+    label, required) and its cite field's id."""
+
+    prompt_id: str
+    number: int
+    name: str  # "prompt 2 (Scale and sustainability)"
+    parts: tuple[tuple[str, str, bool], ...]
+    cite_id: str | None
+
+
+ChainShape = tuple[tuple[ChainColumn, tuple[_Link, ...]], ...]
+
+
+def chain_shape(pset: PromptSet) -> ChainShape:
+    """What :func:`chain_row` needs to know of ``pset``'s chain, looked up once (a writer
+    makes a row for every group and participant)."""
     chain = pset.chain
     if chain is None:
         raise ValueError(f"prompt set {pset.id!r} declares no chain")
-    cells = []
+    shape = []
     for column in chain.columns:
-        parts: list[PartValue] = []
-        gaps: list[Gap] = []
-        cited: list[str] = []
+        links = []
         for pid in column.prompt_ids:
             prompt = pset.prompt_by_id(pid)
             if prompt is None:  # (the validator makes this impossible)
                 continue
+            cite = prompt.cite_field
+            links.append(_Link(pid, prompt.number, _prompt_label(prompt), tuple(
+                (p.field_id, _label(prompt, p.field_id), p.required)
+                for p in column.parts if p.prompt_id == pid), cite.id if cite else None))
+        shape.append((column, tuple(links)))
+    return tuple(shape)
+
+
+def chain_row(pset: PromptSet, label: str, answers: Mapping[str, Mapping[str, Any]],
+              shape: ChainShape | None = None) -> ChainRow:
+    """One row of ``pset``'s chain from ``answers`` (prompt id -> the answer's fields; a
+    prompt left out has no answer). ``pset`` must declare a chain; ``shape``: its
+    :func:`chain_shape`, when the caller has it already."""
+    min_chars = pset.chain.min_chars if pset.chain else 0
+    cells = []
+    for column, links in shape or chain_shape(pset):
+        parts: list[PartValue] = []
+        gaps: list[Gap] = []
+        cited: list[str] = []
+        for link in links:
+            pid = link.prompt_id
             fields = answers.get(pid)
-            mine = [p for p in column.parts if p.prompt_id == pid]
             if fields is None:
-                gaps.append(Gap("no-answer", column.id, pid, prompt.number,
-                                f"No answer to {_prompt_label(prompt)}"))
-                parts += [PartValue(pid, p.field_id, _label(prompt, p.field_id), "")
-                          for p in mine]
+                gaps.append(Gap("no-answer", column.id, pid, link.number,
+                                f"No answer to {link.name}"))
+                parts += [PartValue(pid, fid, flabel, "") for fid, flabel, _ in link.parts]
                 continue
             length = 0
             empty = False
-            for part in mine:
-                value = fields.get(part.field_id)
+            for fid, flabel, required in link.parts:
+                value = fields.get(fid)
                 text = value if isinstance(value, str) else ""
-                parts.append(PartValue(pid, part.field_id, _label(prompt, part.field_id),
-                                       text))
-                length += len(text.strip())
-                if part.required and not text.strip():
+                parts.append(PartValue(pid, fid, flabel, text))
+                size = len(text.strip())
+                length += size
+                if required and not size:
                     empty = True
-                    gaps.append(Gap("empty", column.id, pid, prompt.number,
-                                    f"'{_label(prompt, part.field_id)}' is empty "
-                                    f"({_prompt_label(prompt)})"))
-            if 0 < length < chain.min_chars and not empty:
-                gaps.append(Gap("too-short", column.id, pid, prompt.number,
-                                f"Too short to use: {length} characters for "
-                                f"{_prompt_label(prompt)} (at least {chain.min_chars})"))
-            cite = prompt.cite_field
-            if cite is not None:
-                ids = cited_ids(fields.get(cite.id))
+                    gaps.append(Gap("empty", column.id, pid, link.number,
+                                    f"'{flabel}' is empty ({link.name})"))
+            if 0 < length < min_chars and not empty:
+                gaps.append(Gap("too-short", column.id, pid, link.number,
+                                f"Too short to use: {length} characters for {link.name} "
+                                f"(at least {min_chars})"))
+            if link.cite_id is not None:
+                ids = cited_ids(fields.get(link.cite_id))
                 cited += [e for e in ids if e not in cited]
                 if not ids:
-                    gaps.append(Gap("no-citation", column.id, pid, prompt.number,
-                                    f"No seminar example cited for {_prompt_label(prompt)}"))
+                    gaps.append(Gap("no-citation", column.id, pid, link.number,
+                                    f"No seminar example cited for {link.name}"))
         cells.append(ChainCell(column, tuple(parts), tuple(cited), tuple(gaps)))
     return ChainRow(label, tuple(cells))
 
@@ -171,15 +200,21 @@ class ChainRows:
     _answers: dict[Any, dict[str, dict[str, Any]]] = field(default_factory=dict)
     _labels: dict[Any, str] = field(default_factory=dict)
     _keep: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    _shape: ChainShape = ()
 
     def __post_init__(self) -> None:
         chain = self.pset.chain
         assert chain is not None
+        self._shape = chain_shape(self.pset)
         for pid in chain.prompt_ids:
             prompt = self.pset.prompt_by_id(pid)
             cite = prompt.cite_field if prompt else None
             kept = [p.field_id for c in chain.columns for p in c.parts if p.prompt_id == pid]
             self._keep[pid] = tuple(kept + ([cite.id] if cite else []))
+
+    def wants(self, prompt_id: str) -> bool:
+        """Is ``prompt_id`` one of the chain's prompts?"""
+        return prompt_id in self._keep
 
     def add(self, key: Any, label: str, prompt_id: str, fields: Mapping[str, Any]) -> None:
         """One answer of ``key`` (answers to prompts outside the chain are left out)."""
@@ -192,7 +227,7 @@ class ChainRows:
 
     def rows(self) -> list[tuple[Any, ChainRow]]:
         """(key, row) in the order the keys were first added."""
-        return [(key, chain_row(self.pset, self._labels[key], answers))
+        return [(key, chain_row(self.pset, self._labels[key], answers, self._shape))
                 for key, answers in self._answers.items()]
 
 

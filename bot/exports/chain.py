@@ -47,7 +47,7 @@ class ChainCollector:
 
     def add(self, a: AnswerRecord) -> None:
         rows = self._rows.get(a.prompt.set_id)
-        if rows is None:
+        if rows is None or not rows.wants(a.prompt.id):
             return
         fields = a.fields if a.raw_fields is None else parse_fields(a.raw_fields)
         session = a.session

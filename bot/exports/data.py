@@ -71,6 +71,8 @@ class PromptInfo:
     # The prompt's cite field (not among ``fields``, which are its text fields: exports
     # show citations in a place of their own).
     cite: FieldInfo | None = None
+    # example id -> title, of the linked examples (made once: looked up for every citation)
+    titles: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def label(self) -> str:
@@ -79,7 +81,7 @@ class PromptInfo:
 
     def example_title(self, example_id: str) -> str:
         """A linked example's title (an example no longer linked: its id)."""
-        return next((e.title for e in self.examples if e.id == example_id), example_id)
+        return self.titles.get(example_id, example_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -338,13 +340,7 @@ async def build_plan(
     for answer_id, text, group, name, number, at in await snap.comments(guild_id, where):
         by = name or (f"P{number:02d}" if number else "")
         comments.setdefault(int(answer_id), []).append(CommentInfo(group, by, text, at))
-    citations: dict[int, CitationTally] = {}
-    for p in prompts:
-        if p.cite is not None:
-            counts_of, citing = await snap.citations(guild_id, where, p.id, p.set_id, p.cite.id)
-            total = sum(n for (i, _), n in counts.items() if i == p.index)
-            citations[p.index] = CitationTally(tuple(e.id for e in p.examples), counts_of,
-                                               total, citing)
+    citations = await _citations(snap, guild_id, where, prompts, counts)
     history: dict[int, list[VersionInfo]] = {}
     if any(s.group_mode for s in sessions):
         for answer_id, number, name, pseudonym, fields, at in await snap.versions(guild_id,
@@ -364,6 +360,36 @@ async def build_plan(
                 if ps.in_library and library.prompt_sets[ps.id].chain is not None},
         citations=citations,
     )
+
+
+async def _citations(snap: Snapshot, guild_id: int, where: Scope, prompts: list[PromptInfo],
+                     counts: dict[tuple[int, int], int]) -> dict[int, CitationTally]:
+    """How the answers to each prompt with a cite field cite its examples (one query per
+    prompt set and cite field id)."""
+    tallies: dict[int, CitationTally] = {}
+    groups: dict[tuple[str, str], dict[str, PromptInfo]] = {}
+    for p in prompts:
+        if p.cite is not None:
+            total = sum(n for (i, _), n in counts.items() if i == p.index)
+            tallies[p.index] = CitationTally(tuple(e.id for e in p.examples), answers=total)
+            groups.setdefault((p.set_id, p.cite.id), {})[p.id] = p
+    for (set_id, field_id), by_id in groups.items():
+        if not any(tallies[p.index].answers for p in by_id.values()):
+            continue
+        citing: dict[int, set[tuple[int, str]]] = {}
+        for prompt_id, answer_id, example_id in await snap.citations(
+                guild_id, where, set_id, field_id, list(by_id)):
+            index = by_id[prompt_id].index
+            seen = citing.setdefault(index, set())
+            key = (answer_id, example_id)
+            if key in seen:  # (the engine stores each example once; a hand-made row may not)
+                continue
+            seen.add(key)
+            tally = tallies[index]
+            tally.counts[example_id] = tally.counts.get(example_id, 0) + 1
+        for index, pairs in citing.items():
+            tallies[index].citing = len({answer_id for answer_id, _ in pairs})
+    return tallies
 
 
 def parse_fields(raw: Any) -> dict[str, Any]:
@@ -420,6 +446,7 @@ def _prompt_info(index: int, set_id: str, p: Prompt, library: Library) -> Prompt
         field_ids=frozenset(f.id for f in fields),
         cite=FieldInfo(cite.id, cite.label, "cite", cite.required, None, "cite")
         if cite else None,
+        titles={e.id: e.title for e in examples},
     )
 
 

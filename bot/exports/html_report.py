@@ -418,7 +418,8 @@ def votes_chart(report: Report) -> ChartPanel | None:
     voters = sum(v.voters for v in plan.votes)
     summary = (f"Dots placed in the dot-vote{'s' if len(plan.votes) != 1 else ''} on "
                f"{_plural(len(prompts), 'prompt')}, by the group whose answers got them: "
-               f"{placed:,} dots from {_plural(voters, 'vote')} of people.")
+               f"{_plural(placed, 'dot')} from "
+               f"{'1 person' if voters == 1 else f'{voters:,} people'}.")
     return ChartPanel(
         anchor="chart-votes",
         title="Dots per prompt and group",

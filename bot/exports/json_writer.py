@@ -55,35 +55,43 @@ def _citations(p: PromptInfo, tally: CitationTally | None) -> dict[str, Any] | N
     }
 
 
-def theory_of_change(entries: list[ChainEntry], plan: ExportPlan) -> list[dict[str, Any]]:
-    """Per prompt set with a chain: its columns, and one row per group or participant."""
-    out = []
-    for set_id, pset in plan.chains.items():
+def _chain_row(e: ChainEntry) -> dict[str, Any]:
+    return {
+        "session_id": e.session.id,
+        "group": e.session.group,
+        "participant": e.participant,
+        "gaps": len(e.row.gaps),
+        "cells": [{
+            "column": cell.column.id,
+            "parts": [{"prompt_id": v.prompt_id, "field_id": v.field_id, "label": v.label,
+                       "text": v.text} for v in cell.parts],
+            "cited": list(cell.cited),
+            "gaps": [{"kind": g.kind, "prompt_id": g.prompt_id, "text": g.text}
+                     for g in cell.gaps],
+        } for cell in e.row.cells],
+    }
+
+
+def write_theory_of_change(entries: list[ChainEntry], plan: ExportPlan, out: IO[str],
+                           dumps: Any) -> None:
+    """``"theory_of_change"``: per prompt set with a chain, its columns, and its rows one a
+    line (one group or participant each)."""
+    out.write(',\n  "theory_of_change": [')
+    for n, (set_id, pset) in enumerate(plan.chains.items()):
         chain = pset.chain
         assert chain is not None
-        out.append({
+        head = dumps({
             "prompt_set": set_id,
             "min_chars": chain.min_chars,
             "columns": [{"id": c.id, "title": c.title,
                          "parts": [{"prompt_id": p.prompt_id, "field_id": p.field_id,
                                     "required": p.required} for p in c.parts]}
                         for c in chain.columns],
-            "rows": [{
-                "session_id": e.session.id,
-                "group": e.session.group,
-                "participant": e.participant,
-                "gaps": len(e.row.gaps),
-                "cells": [{
-                    "column": cell.column.id,
-                    "parts": [{"prompt_id": v.prompt_id, "field_id": v.field_id,
-                               "label": v.label, "text": v.text} for v in cell.parts],
-                    "cited": list(cell.cited),
-                    "gaps": [{"kind": g.kind, "prompt_id": g.prompt_id, "text": g.text}
-                             for g in cell.gaps],
-                } for cell in e.row.cells],
-            } for e in entries if e.pset.id == set_id],
-        })
-    return out
+        })[:-1]
+        rows = [dumps(_chain_row(e)) for e in entries if e.pset.id == set_id]
+        out.write(("\n    " if n == 0 else ",\n    ") + head + ', "rows": [')
+        out.write(("\n      " + ",\n      ".join(rows) + "\n    ]}") if rows else "]}")
+    out.write("\n  ]" if plan.chains else "]")
 
 
 def header(plan: ExportPlan) -> dict[str, Any]:
@@ -207,7 +215,5 @@ def write_json(plan: ExportPlan, chunks: Iterable[list[AnswerRecord]], out: IO[s
         out.write(("\n    " if first else ",\n    ") + ",\n    ".join(parts))
         first = False
     out.write("\n  ]" if not first else "]")
-    entries = theory_of_change(chain.entries(), plan)
-    tail = json.dumps({"theory_of_change": entries}, ensure_ascii=False, indent=2)
-    out.write(",\n" + tail[2:])  # the key and value, then the closing "\n}"
-    out.write("\n")
+    write_theory_of_change(chain.entries(), plan, out, dumps)
+    out.write("\n}\n")

@@ -203,29 +203,22 @@ class Snapshot:
         )
         return [str(r[0]) for r in rows]
 
-    async def citations(self, guild_id: int, scope: Scope, prompt_id: str, set_id: str,
-                        field_id: str) -> tuple[dict[str, int], int]:
-        """How the answers to a prompt cite examples in their cite field ``field_id``: per
-        example id, the answers citing it; and the answers citing at least one."""
+    async def citations(self, guild_id: int, scope: Scope, set_id: str, field_id: str,
+                        prompt_ids: Sequence[str]) -> list[tuple[str, int, str]]:
+        """Every citation in the cite field ``field_id`` of the answers to ``prompt_ids`` (of
+        prompt set ``set_id``) in the scope: (prompt id, answer id, example id), in one pass
+        (an answer whose stored value there is not a list cites nothing)."""
         where, params = scope.where()
         path = '$."' + field_id.replace('"', "") + '"'
-        base = ("FROM sessions s JOIN answers a ON a.session_id = s.id AND a.prompt_id = ? "
-                f"WHERE {where} AND s.guild_id = ? AND s.prompt_set = ? "
-                "AND json_valid(a.fields) AND json_type(a.fields, ?) = 'array'")
-        rows = await every(
+        marks = ", ".join("?" * len(prompt_ids))
+        return await every(
             self._conn,
-            "SELECT j.value, count(DISTINCT a.id) FROM sessions s JOIN answers a "
-            f"ON a.session_id = s.id AND a.prompt_id = ?, json_each(a.fields, ?) j "
-            f"WHERE {where} AND s.guild_id = ? AND s.prompt_set = ? AND json_valid(a.fields) "
-            "AND json_type(a.fields, ?) = 'array' AND j.type = 'text' GROUP BY j.value",
-            (prompt_id, path, *params, guild_id, set_id, path),
+            "SELECT a.prompt_id, a.id, j.value FROM sessions s JOIN answers a "
+            f"ON a.session_id = s.id AND a.prompt_id IN ({marks}), json_each(a.fields, ?) j "
+            f"WHERE {where} AND s.guild_id = ? AND s.prompt_set = ? "
+            "AND j.key IS NOT NULL AND j.type = 'text'",  # (a key: an item of an array)
+            (*prompt_ids, path, *params, guild_id, set_id),
         )
-        citing = await one(
-            self._conn,
-            f"SELECT count(*) {base} AND json_array_length(a.fields, ?) > 0",
-            (prompt_id, *params, guild_id, set_id, path, path),
-        )
-        return {str(r[0]): int(r[1]) for r in rows}, int(citing[0]) if citing else 0
 
     async def dots_per_answer(self, guild_id: int, scope: Scope) -> dict[int, int]:
         """Dots per answer in the scope, from closed votes (an open vote's counts stay
