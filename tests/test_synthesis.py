@@ -5,6 +5,7 @@ a real database; the Discord side is in tests/bot/test_synthesis.py)."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -266,3 +267,28 @@ async def test_xlsx_has_the_chain_and_the_citations(engine: Engine, db: Database
     assert [r[2] for r in first][:4] == [3, 1, 1, 0]
     assert first[3][3] == "never cited" and first[0][3] is None
     assert (first[0][4], first[0][5]) == (3, 3)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "json", "md", "html"])
+async def test_a_damaged_answer_does_not_stop_the_synthesis(
+        engine: Engine, db: Database, library: Library, tmp_path: Path, fmt: str) -> None:
+    """A stored answer that is not JSON, or whose citations are not a list, is exported as it
+    is (under "?") and cites nothing; the rest of the export, chain included, is whole."""
+    group_id, alone_id = await _workshop(engine)
+    conn = sqlite3.connect(db.path)  # (damaged by hand, as a broken disk or tool might)
+    with conn:
+        conn.execute("UPDATE answers SET fields = ? WHERE session_id = ? AND prompt_id = ?",
+                     ("{not json", alone_id, "scale-and-sustain"))
+        conn.execute("UPDATE answers SET fields = ? WHERE session_id = ? AND prompt_id = ?",
+                     (json.dumps({"change": "x", "examples": "dudley-keep"}), group_id,
+                      "identify-change"))
+    conn.close()
+    result = await export_to_dir(db, library, guild_id=G, scope=ExportScope.workshop(
+        "Chain day"), fmt=fmt, out_dir=tmp_path, actor_id=None)
+    assert result.answers == 7
+    if fmt == "json":
+        doc = json.loads(result.path.read_text(encoding="utf-8"))
+        first = doc["prompts"]["key-questions"][0]["citations"]
+        assert first["answers_citing"] == 2  # Ann's and Ben's; not the damaged one
+        rows = doc["theory_of_change"][0]["rows"]
+        assert len(rows) == 3 and rows[0]["gaps"] >= 1

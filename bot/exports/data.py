@@ -376,19 +376,13 @@ async def _citations(snap: Snapshot, guild_id: int, where: Scope, prompts: list[
     for (set_id, field_id), by_id in groups.items():
         if not any(tallies[p.index].answers for p in by_id.values()):
             continue
-        citing: dict[int, set[tuple[int, str]]] = {}
-        for prompt_id, answer_id, example_id in await snap.citations(
-                guild_id, where, set_id, field_id, list(by_id)):
-            index = by_id[prompt_id].index
-            seen = citing.setdefault(index, set())
-            key = (answer_id, example_id)
-            if key in seen:  # (the engine stores each example once; a hand-made row may not)
-                continue
-            seen.add(key)
-            tally = tallies[index]
-            tally.counts[example_id] = tally.counts.get(example_id, 0) + 1
-        for index, pairs in citing.items():
-            tallies[index].citing = len({answer_id for answer_id, _ in pairs})
+        for prompt_id, example_id, n in await snap.citations(guild_id, where, set_id,
+                                                               field_id, list(by_id)):
+            tally = tallies[by_id[prompt_id].index]
+            if example_id is None:
+                tally.citing = int(n)
+            else:
+                tally.counts[str(example_id)] = int(n)
     return tallies
 
 

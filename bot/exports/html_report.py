@@ -540,9 +540,10 @@ def chain_section(report: Report) -> Section | None:
         rows = [e for e in entries if e.pset.id == set_id]
         head = "".join(f'<th scope="col">{esc(title)}</th>' for _, title in CHAIN_COLUMNS)
         caption = esc(pset.title) if len(plan.chains) > 1 else "Theory of change"
-        out = [f'<div class="scroll"><table class="chain"><caption>{caption}</caption>'
-               f'<thead><tr><th scope="col">Group</th>{head}'
-               f'<th scope="col">Gaps</th></tr></thead><tbody>']
+        out = body  # (one list for the whole section, joined once: it can be long)
+        out.append(f'<div class="scroll"><table class="chain"><caption>{caption}</caption>'
+                   f'<thead><tr><th scope="col">Group</th>{head}'
+                   f'<th scope="col">Gaps</th></tr></thead><tbody>')
         for e in rows:
             who = f"<bdi>{esc(report.group_names[e.session.id])}</bdi>"
             if e.participant is not None:
@@ -556,7 +557,6 @@ def chain_section(report: Report) -> Section | None:
             out.append(f'<tr><td colspan="{len(CHAIN_COLUMNS) + 2}" class="none">No answers '
                        "yet.</td></tr>")
         out.append("</tbody></table></div>")
-        body.append("".join(out))
     return Section("theory-of-change", "Theory of change", "".join(body))
 
 
@@ -837,9 +837,10 @@ def _page_head(report: Report, sections: list[Section]) -> str:
     )
 
 
-def _section(section: Section) -> str:
+def _section_ends(section: Section) -> tuple[str, str]:
+    """What comes before and after a section's body."""
     return (f'<section id="{section.anchor}" aria-labelledby="{section.anchor}-h">'
-            f'<h2 id="{section.anchor}-h">{esc(section.title)}</h2>{section.body}</section>\n')
+            f'<h2 id="{section.anchor}-h">{esc(section.title)}</h2>', "</section>\n")
 
 
 PAGE_END = "</main></body></html>\n"
@@ -857,8 +858,12 @@ def write_html(plan: ExportPlan, chunks: Iterable[list[AnswerRecord]], path: Pat
         body = text.detach()
         sections = [s for build in SECTIONS if (s := build(report)) is not None]
         with open(path, "wb") as out:
-            head = _page_head(report, sections) + "".join(_section(s) for s in sections)
-            out.write(head.encode("utf-8", errors="replace"))
+            out.write(_page_head(report, sections).encode("utf-8", errors="replace"))
+            for s in sections:  # one at a time: a theory of change can be long
+                start, end = _section_ends(s)
+                out.write(start.encode("utf-8"))
+                out.write(s.body.encode("utf-8", errors="replace"))
+                out.write(end.encode("utf-8"))
             body.seek(0)
             shutil.copyfileobj(body, out, 1 << 20)
             out.write(PAGE_END.encode("utf-8"))
