@@ -292,3 +292,20 @@ async def test_a_damaged_answer_does_not_stop_the_synthesis(
         assert first["answers_citing"] == 2  # Ann's and Ben's; not the damaged one
         rows = doc["theory_of_change"][0]["rows"]
         assert len(rows) == 3 and rows[0]["gaps"] >= 1
+
+
+async def test_a_chain_without_answers_yet(engine: Engine, db: Database, library: Library,
+                                           tmp_path: Path) -> None:
+    await engine.start(G, 3, group_name="Quiet", workshop="Quiet day", set_id="key-questions",
+                       started_by=FACILITATOR)
+    for fmt in ("json", "md", "html", "xlsx"):
+        result = await export_to_dir(db, library, guild_id=G, scope=ExportScope.workshop(
+            "Quiet day"), fmt=fmt, out_dir=tmp_path / fmt, actor_id=None)
+        if fmt == "json":
+            doc = json.loads(result.path.read_text(encoding="utf-8"))
+            assert doc["theory_of_change"][0]["rows"] == []
+            assert doc["prompts"]["key-questions"][0]["citations"]["answers"] == 0
+        elif fmt == "md":
+            assert "| *no answers yet* |" in result.path.read_text(encoding="utf-8")
+        elif fmt == "html":
+            assert "No answers yet.</td></tr>" in result.path.read_text(encoding="utf-8")

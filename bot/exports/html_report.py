@@ -214,6 +214,7 @@ class Section:
     anchor: str  # the element id, for the contents
     title: str  # plain text
     body: str  # HTML, everything in it escaped
+    more: tuple[str, ...] = ()  # HTML written after the body piece by piece (a long table)
 
 
 @dataclass(frozen=True, slots=True)
@@ -557,7 +558,8 @@ def chain_section(report: Report) -> Section | None:
             out.append(f'<tr><td colspan="{len(CHAIN_COLUMNS) + 2}" class="none">No answers '
                        "yet.</td></tr>")
         out.append("</tbody></table></div>")
-    return Section("theory-of-change", "Theory of change", "".join(body))
+    # (a row a piece: a chain of thousands of participants is never one huge string)
+    return Section("theory-of-change", "Theory of change", body[0], tuple(body[1:]))
 
 
 SECTIONS: tuple[SectionBuilder, ...] = (overview_section, charts_section, chain_section)
@@ -862,7 +864,8 @@ def write_html(plan: ExportPlan, chunks: Iterable[list[AnswerRecord]], path: Pat
             for s in sections:  # one at a time: a theory of change can be long
                 start, end = _section_ends(s)
                 out.write(start.encode("utf-8"))
-                out.write(s.body.encode("utf-8", errors="replace"))
+                for piece in (s.body, *s.more):
+                    out.write(piece.encode("utf-8", errors="replace"))
                 out.write(end.encode("utf-8"))
             body.seek(0)
             shutil.copyfileobj(body, out, 1 << 20)

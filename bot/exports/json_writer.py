@@ -88,9 +88,13 @@ def write_theory_of_change(entries: list[ChainEntry], plan: ExportPlan, out: IO[
                                     "required": p.required} for p in c.parts]}
                         for c in chain.columns],
         })[:-1]
-        rows = [dumps(_chain_row(e)) for e in entries if e.pset.id == set_id]
         out.write(("\n    " if n == 0 else ",\n    ") + head + ', "rows": [')
-        out.write(("\n      " + ",\n      ".join(rows) + "\n    ]}") if rows else "]}")
+        sep = "\n      "
+        for e in entries:  # (a row at a time)
+            if e.pset.id == set_id:
+                out.write(sep + dumps(_chain_row(e)))
+                sep = ",\n      "
+        out.write("\n    ]}" if sep != "\n      " else "]}")
     out.write("\n  ]" if plan.chains else "]")
 
 

@@ -291,4 +291,5 @@ def write_markdown(plan: ExportPlan, chunks: Iterable[list[AnswerRecord]], out: 
     if current is not None:  # pragma: no cover - the source follows the plan's order
         raise RuntimeError("answers arrived out of the plan's order")
     if chain.wanted:
-        out.write("\n".join(_chain_section(chain.entries(), plan, groups)) + "\n")
+        for line in _chain_section(chain.entries(), plan, groups):  # (a line at a time)
+            out.write(line + "\n")
