@@ -836,10 +836,11 @@ def test_file_name_examples() -> None:
 # --- the benchmark never rots ----------------------------------------------------------------
 
 
-def test_bench_smoke(tmp_path: Path) -> None:
+@pytest.mark.parametrize("extra", [[], ["--synthesis"]], ids=["plain", "synthesis"])
+def test_bench_smoke(tmp_path: Path, extra: list[str]) -> None:
     proc = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "export.py"), "--answers", "200",
-         "--dir", str(tmp_path)],
+         "--dir", str(tmp_path), *extra],
         capture_output=True, text=True, timeout=300, check=False, cwd=ROOT,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
