@@ -173,3 +173,12 @@ async def test_demo_transcript_reads_as_a_discord_user_sees_it(tmp_path: Path) -
     digest = text[text.index("/workshop digest workshop:"):]
     assert "Digest: Evidence into practice (demo) · 2 groups" in digest
     assert "Top-voted:\n" in digest and "Never cited:" in digest
+    # the HTML report it writes shows the chain, the charts and the citations
+    (report,) = (tmp_path / "out").glob("*.html")
+    html = report.read_text(encoding="utf-8")
+    assert '<table class="chain">' in html and "<b>Gap:</b> No seminar example cited for " \
+        "prompt 3" in html
+    assert html.count('<svg class="chart" role="img"') == 4  # answers, times, cited, dots
+    assert 'id="chart-examples-cited"' in html and 'id="chart-votes"' in html
+    assert "<p class=\"field\">Seminar examples that informed this: <i>Leeds: MST CAN for " \
+        "children experiencing abuse and neglect</i>" in html
