@@ -131,10 +131,16 @@ async def post_digest(interaction: discord.Interaction, bot: WorkshopBot, scope:
     names = bool(found and found.settings.get(NAMES))
     digest = await build_digest(bot.engine.db, bot.library, guild_id=interaction.guild_id or 0,
                                 scope=scope, prompt=prompt, names=names)
-    _, embeds = outgoing.fit(None, digest_embeds(digest))
-    note = None
-    if len(embeds) < len(digest.prompts):  # more prompts than one message holds: say so
-        left = digest.prompts[len(embeds):]
-        note = (f"The first {len(embeds)} prompts are shown; for the other {len(left)} "
-                f"(from {_prompt_name(left[0])}), give `prompt:`.")
+    note, embeds = digest_message(digest)
     await respond(interaction, note, embeds=embeds, ephemeral=not public)
+
+
+def digest_message(digest: Digest) -> tuple[str | None, list[discord.Embed]]:
+    """The digest as one message: its embeds within Discord's limits, and a note when more
+    prompts than one message holds were left out (and how to see them)."""
+    _, embeds = outgoing.fit(None, digest_embeds(digest))
+    if len(embeds) == len(digest.prompts):
+        return None, embeds
+    left = digest.prompts[len(embeds):]
+    return (f"The first {len(embeds)} prompts are shown; for the other {len(left)} (from "
+            f"{_prompt_name(left[0])}), give `prompt:`."), embeds

@@ -260,3 +260,27 @@ async def test_digests_count_citations_and_show_the_top_voted(world: World) -> N
     assert "Only facilitators" in refused.text
     unknown = await reply(world.facilitator, "session digest", world.chan, prompt="9")
     assert "No prompt '9' here" in unknown.text
+
+
+def test_a_digest_of_many_prompts_says_what_it_leaves_out() -> None:
+    from bot.discord_ui.synthesis import digest_message
+    from bot.exports import ExportScope
+    from bot.exports.data import PromptInfo
+    from bot.exports.digest import Digest, PromptDigest
+    from bot.synthesis import CitationTally
+
+    prompts = tuple(
+        PromptDigest(PromptInfo(index=i, set_id="s", id=f"p{i}", number=i + 1,
+                                title=f"Prompt {i + 1} " + "x" * 80, question="", fields=(),
+                                examples=(), in_library=True),
+                     answers=40, groups=8,
+                     citations=CitationTally(tuple(f"e{k}" for k in range(25)),
+                                             {"e0": 12}, 40, 12),
+                     voted=False, top=())
+        for i in range(14))
+    note, embeds = digest_message(Digest("W", ExportScope.workshop("W"), None, 8, prompts))
+    assert len(embeds) == 10 and sum(len(e.description or "") for e in embeds) < 6000
+    assert note is not None and "The first 10 prompts are shown; for the other 4 (from 11." \
+        in note and "`prompt:`" in note
+    few, shown = digest_message(Digest("W", ExportScope.workshop("W"), None, 8, prompts[:3]))
+    assert few is None and len(shown) == 3
