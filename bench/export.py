@@ -3,6 +3,7 @@
     python bench/export.py                 # 100,000 answers (3 fields each), all formats
     python bench/export.py --answers 1000  # quick smoke run
     python bench/export.py --formats csv,xlsx --answers 1000000
+    python bench/export.py --synthesis     # answers also cite examples; the set has a chain
 
 The HTML report also draws its two charts; the script then says what matplotlib's import and
 a chart cost in a fresh process (included in the html time).
@@ -48,7 +49,11 @@ if str(ROOT) not in sys.path:
 
 from bot.exports import ExportFormat, ExportScope, export_to_dir  # noqa: E402
 from bot.models import (  # noqa: E402
+    CHAIN_COLUMNS,
     AnswerField,
+    Chain,
+    ChainColumn,
+    ChainPart,
     Example,
     ExampleLink,
     Library,
@@ -77,25 +82,42 @@ NON_ASCII = ("🙂", "👍🏽", "שלום", "ünïcödé", "café", "日本語"
 STARTS = ("", "", "", "", "", "", "=", "+", "-", "@", "=HYPERLINK(\"http://x\")")
 
 
-def bench_library() -> Library:
+EXAMPLES = 5
+CITE = "examples"
+
+
+def bench_library(synthesis: bool = False) -> Library:
+    """The benchmark's prompt set; with ``synthesis`` every prompt also has a cite field over
+    all five examples, and the set a chain over its first three prompts (as the key-question
+    sets have)."""
     examples = {
         f"ex-{i}": Example(id=f"ex-{i}", title=f"Example {i}: a programme that lasted",
                            organisation="Somewhere council", speakers=(), event="seminar",
                            summary="", programmes=(), questions=())
-        for i in range(1, 6)
+        for i in range(1, EXAMPLES + 1)
     }
+    cite = (AnswerField(id=CITE, label="Examples that informed this", required=False,
+                        kind="cite"),) if synthesis else ()
     prompts = tuple(
         Prompt(
             id=f"p{n:02d}", number=n, title=f"Prompt {n}: what would change",
             question=f"Question {n}: what would you change, and how would you know?",
             guidance="",
             fields=tuple(AnswerField(id=f"f{k}", label=f"Field {k} of prompt {n}",
-                                     max_length=1500) for k in range(1, FIELDS + 1)),
-            examples=(ExampleLink(f"ex-{n % 5 + 1}", "Look at how it was funded."),),
+                                     max_length=1500) for k in range(1, FIELDS + 1)) + cite,
+            examples=tuple(ExampleLink(f"ex-{i}", "Look at how it was funded.")
+                           for i in range(1, EXAMPLES + 1)) if synthesis
+            else (ExampleLink(f"ex-{n % 5 + 1}", "Look at how it was funded."),),
         )
         for n in range(1, PROMPTS + 1)
     )
-    pset = PromptSet(id=SET_ID, title="Benchmark prompts", description="", prompts=prompts)
+    chain = Chain(tuple(
+        ChainColumn(column, title, tuple(ChainPart(f"p{n:02d}", f"f{k}", True)
+                                         for k in range(1, FIELDS + 1)))
+        for n, (column, title) in enumerate(CHAIN_COLUMNS, start=1)), min_chars=40) \
+        if synthesis else None
+    pset = PromptSet(id=SET_ID, title="Benchmark prompts", description="", prompts=prompts,
+                     chain=chain)
     return Library(examples=examples, prompt_sets={SET_ID: pset})
 
 
@@ -118,13 +140,15 @@ async def _create(path: Path) -> None:
     await db.close()
 
 
-def fill(path: Path, answers: int, seed: int = 7) -> dict[str, int]:
-    """A fresh database at ``path`` with ``answers`` answers; returns what was made."""
+def fill(path: Path, answers: int, seed: int = 7, synthesis: bool = False) -> dict[str, int]:
+    """A fresh database at ``path`` with ``answers`` answers (with ``synthesis``, each citing
+    none to two examples); returns what was made."""
     for suffix in ("", "-wal", "-shm"):
         Path(str(path) + suffix).unlink(missing_ok=True)
     asyncio.run(_create(path))
     rng = random.Random(seed)
     pool = _texts(rng, 2000)
+    cited = [f"ex-{i}" for i in range(1, EXAMPLES + 1)]
     per_group = PARTICIPANTS // GROUPS
     per_session = per_group * PROMPTS
     rounds = max(1, math.ceil(answers / (GROUPS * per_session)))
@@ -160,7 +184,10 @@ def fill(path: Path, answers: int, seed: int = 7) -> dict[str, int]:
                 if made >= answers:
                     break
                 at = (t0 + timedelta(seconds=made % 86000)).isoformat(timespec="milliseconds")
-                fields = {f"f{k}": pool[rng.randrange(len(pool))] for k in range(1, FIELDS + 1)}
+                fields: dict[str, object] = {f"f{k}": pool[rng.randrange(len(pool))]
+                                             for k in range(1, FIELDS + 1)}
+                if synthesis:
+                    fields[CITE] = sorted(rng.sample(cited, rng.randint(0, 2)))
                 batch.append((GUILD, sid, f"p{p:02d}", u, f"Person {u % 100000}",
                               json.dumps(fields, ensure_ascii=False), at, at))
                 made += 1
@@ -208,7 +235,8 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
-async def _run_one(db_path: Path, fmt: ExportFormat, out_dir: Path) -> dict[str, float]:
+async def _run_one(db_path: Path, fmt: ExportFormat, out_dir: Path,
+                   synthesis: bool = False) -> dict[str, float]:
     db = await Database.open(db_path)
     lag = 0.0
     stop = False
@@ -228,7 +256,7 @@ async def _run_one(db_path: Path, fmt: ExportFormat, out_dir: Path) -> dict[str,
         tick = asyncio.create_task(ticker())
         cpu0 = time.process_time()
         t0 = time.perf_counter()
-        result = await export_to_dir(db, bench_library(), guild_id=GUILD,
+        result = await export_to_dir(db, bench_library(synthesis), guild_id=GUILD,
                                      scope=ExportScope.workshop(WORKSHOP), fmt=fmt,
                                      out_dir=out_dir, actor_id=None)
         elapsed = time.perf_counter() - t0
@@ -250,12 +278,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="comma-separated formats (default: all five)")
     parser.add_argument("--dir", type=Path, default=None,
                         help="work folder (default: a temporary folder, removed afterwards)")
+    parser.add_argument("--synthesis", action="store_true",
+                        help="answers cite examples and the set declares a chain (the "
+                             "citations and theory of change in every export)")
     parser.add_argument("--run", help=argparse.SUPPRESS)  # child: one format
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     if args.run:  # child process: one export, results as JSON on stdout
-        stats = asyncio.run(_run_one(args.db, ExportFormat.parse(args.run), args.dir))
+        stats = asyncio.run(_run_one(args.db, ExportFormat.parse(args.run), args.dir,
+                                     args.synthesis))
         print(json.dumps(stats))
         return 0
 
@@ -265,7 +297,7 @@ def main(argv: list[str] | None = None) -> int:
         work.mkdir(parents=True, exist_ok=True)
         db_path = work / "bench.db"
         t0 = time.perf_counter()
-        made = fill(db_path, args.answers)
+        made = fill(db_path, args.answers, synthesis=args.synthesis)
         print(f"filled {db_path.name}: {made['answers']:,} answers x {FIELDS} fields, "
               f"{made['sessions']} sessions ({GROUPS} groups), {PARTICIPANTS} participants, "
               f"{PROMPTS} prompts, {db_path.stat().st_size / 1e6:.1f} MB "
@@ -277,7 +309,7 @@ def main(argv: list[str] | None = None) -> int:
         for fmt in formats:
             proc = subprocess.run(
                 [sys.executable, __file__, "--run", fmt.value, "--db", str(db_path),
-                 "--dir", str(work / "out")],
+                 "--dir", str(work / "out"), *(["--synthesis"] if args.synthesis else [])],
                 capture_output=True, text=True, check=False,
             )
             if proc.returncode != 0:

@@ -71,6 +71,18 @@ ANSWERS: dict[str, list[list[str]]] = {
 }
 
 
+# The seminar examples each group says informed its answer, per prompt (the form's cite
+# field). Group B cites none for prompt 3: the chain flags that link.
+CITES: dict[str, list[list[str]]] = {
+    "group-a": [["young-person-mst", "leeds-mst-can"],
+                ["leeds-strategic-reform", "essex-manchester-sib"],
+                ["holmes-costs-value"]],
+    "group-b": [["berridge-residential-result"],
+                ["oxfordshire-residential-result"],
+                []],
+}
+
+
 class Transcript:
     """What people did and what the bot posted, as plain text."""
 
@@ -231,7 +243,7 @@ async def _play(emu: Emulator, settings: Settings, out: Transcript, out_dir: Pat
         for number in range(3):
             for name, thread in threads.items():
                 await _group_answers(emu, out, thread, people[name], ANSWERS[name][number],
-                                     show=number == 0)
+                                     CITES[name][number], show=number == 0)
             if number == 0:
                 await _conflict_scene(emu, out, threads["group-a"], people["group-a"])
                 edited = await emu.wait_for_message(
@@ -266,6 +278,7 @@ async def _play(emu: Emulator, settings: Settings, out: Transcript, out_dir: Pat
         out.bot(await r.reply())
 
         await _gallery_and_vote(emu, out, backroom, threads, people, facilitator)
+        await _synthesis(out, backroom, threads, people, facilitator)
 
         written: list[str] = []
         for fmt in EXPORT_FORMATS:
@@ -289,19 +302,26 @@ def _card(emu: Emulator, channel: Channel) -> EmulatedMessage:
 
 
 async def _group_answers(emu: Emulator, out: Transcript, thread: Channel, members: list[Member],
-                         texts: list[str], *, show: bool) -> None:
-    """The group agrees its answer: the first member writes it, the second adds to it."""
+                         texts: list[str], cites: list[str], *, show: bool) -> None:
+    """The group agrees its answer: the first member writes it (and chooses the seminar
+    examples that informed it), the second adds to it."""
     writer, editor = members[0], members[1]
     card = _card(emu, thread)
     r = await writer.click(card, "Answer")
     await r.response()
     assert r.modal is not None, "the Answer button should open a form"
-    done = await r.modal.submit(writer, {inp["custom_id"]: texts[i]
-                                         for i, inp in enumerate(r.modal.text_inputs)})
+    values: dict[str, str | list[str]] = {
+        inp["custom_id"]: texts[i] for i, inp in enumerate(r.modal.text_inputs)}
+    for select in r.modal.selects:  # the cite field: examples from the card
+        values[select.custom_id] = cites
+    done = await r.modal.submit(writer, values)
     if show:
+        chosen = [o["label"] for s in r.modal.selects for o in s.options
+                  if o["value"] in cites]
         out.act(writer, f"#{thread.name}",
                 f"clicks Answer; the form '{r.modal.title}' opens empty and the group's "
-                "first draft is typed in")
+                "first draft is typed in, citing "
+                + (", ".join(chosen) if chosen else "no seminar example"))
         out.bot(await done.reply())
     r = await editor.click(card, "Answer")
     await r.response()
@@ -433,6 +453,19 @@ async def _gallery_and_vote(emu: Emulator, out: Transcript, backroom: Channel,
     out.line(f"\n[#{where.name}]")
     for message in posted[first:first + 2]:  # the heading and the most dotted answer
         out.bot(message)
+
+
+async def _synthesis(out: Transcript, backroom: Channel, threads: dict[str, Channel],
+                     people: dict[str, list[Member]], facilitator: Member) -> None:
+    """A group looks at the chain its three answers make; the facilitator sums up."""
+    out.line("\n--- From answers to a synthesis: the chain and the digest ---")
+    dev, where = people["group-b"][0], threads["group-b"]
+    r = await dev.run_command("session chain", where)
+    out.act(dev, f"#{where.name}", "/session chain")
+    out.bot(await r.reply())
+    r = await facilitator.run_command("workshop digest", backroom, workshop=WORKSHOP)
+    out.act(facilitator, "#facilitators", f"/workshop digest workshop:{WORKSHOP}")
+    out.bot(await r.reply())
 
 
 def _gallery_card(emu: Emulator, channel: Channel) -> EmulatedMessage:

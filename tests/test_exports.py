@@ -37,7 +37,7 @@ from bot.exports import data as export_data
 from bot.exports.common import FORMULA_TRIGGERS, csv_restore
 from bot.exports.markdown import MD_SPECIALS, md_block, md_escape
 from bot.exports.xlsx_writer import sheet_names
-from bot.models import Library
+from bot.models import AnswerField, Library, Prompt
 from bot.storage import Database, SessionRow
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -91,7 +91,23 @@ def looks_like_formula(cell: str) -> bool:
     return cell.lstrip(' \t\r\n"\u200b\ufeff')[:1] in ("=", "+", "-", "@")
 
 
-Stored = dict[tuple[int, str, int], dict[str, str]]
+Stored = dict[tuple[int, str, int], dict[str, Any]]
+
+
+def texts(fields: dict[str, Any]) -> dict[str, str]:
+    """A stored answer's text fields (its citations apart)."""
+    return {k: v for k, v in fields.items() if isinstance(v, str)}
+
+
+def text_fields(prompt: Prompt) -> list[AnswerField]:
+    return [f for f in prompt.fields if not f.is_cite]
+
+
+def citing(prompt: Prompt, k: int) -> list[str]:
+    """What the k-th answer cites: none, one or two of the prompt's examples, in turn."""
+    ids = prompt.example_ids
+    chosen = {ids[k % len(ids)], ids[(k + 1) % len(ids)]}
+    return [e for e in ids if e in chosen][: k % 3]  # (stored in the prompt's order)
 
 
 @dataclasses.dataclass
@@ -112,12 +128,16 @@ async def populate(engine: Engine) -> World:
                               set_id="key-questions", started_by=FACILITATOR, pace="self",
                               anonymous=True)
     pset = engine.library.prompt_sets["key-questions"]
-    texts = cycle(TEXTS)
+    said = cycle(TEXTS)
     stored: Stored = {}
+    k = 0
     for session, people in ((named, NAMED), (anon, ANON)):
         for uid, name in people.items():
             for prompt in pset.prompts:
-                values = {f.id: next(texts)[: f.max_length] for f in prompt.fields}
+                values: dict[str, Any] = {
+                    f.id: citing(prompt, k) if f.is_cite else next(said)[: f.max_length]
+                    for f in prompt.fields}
+                k += 1
                 await engine.submit(GUILD, session.id, prompt.id, user_id=uid,
                                     display_name=name, values=values)
                 stored[(session.id, prompt.id, uid)] = values
@@ -125,7 +145,8 @@ async def populate(engine: Engine) -> World:
     first = pset.prompts[0]
     assert first.id == EDITED_PROMPT
     uid = next(iter(NAMED))
-    values = {f.id: f"Edited {f.id} 🙂" for f in first.fields}
+    values = {f.id: citing(first, 2) if f.is_cite else f"Edited {f.id} 🙂"
+              for f in first.fields}
     await engine.submit(GUILD, named.id, first.id, user_id=uid, display_name="Priya K.",
                         values=values)
     stored[(named.id, first.id, uid)] = values
@@ -173,13 +194,15 @@ async def test_csv_reads_back_as_stored_with_injection_neutralised(
     assert header == ["Workshop", "Group", "Session", "Prompt", "Prompt title", "Question",
                       "Field", "Participant", "Answer", "Submitted at (UTC)",
                       "Updated at (UTC)", "Dots", "Comments",
-                      "Contributors", "Versions"]
+                      "Contributors", "Versions", "Examples cited"]
     pset = library.prompt_sets["key-questions"]
-    assert len(body) == sum(len(fields) for fields in world.stored.values())  # a row a field
+    # a row a text field; the examples an answer cites in the last column of each of its rows
+    assert len(body) == sum(len(texts(fields)) for fields in world.stored.values())
     labels = {(p.id, f.label): (p, f) for p in pset.prompts for f in p.fields}
     seen: dict[tuple[int, str, int], dict[str, str]] = {}
+    cited: dict[tuple[int, str, int], set[str]] = {}
     for (workshop, group, session, number, title, question, label, participant, answer,
-         submitted, updated, dots, comments, contributors, versions) in body:
+         submitted, updated, dots, comments, contributors, versions, examples) in body:
         assert workshop == "Leeds seminar"
         assert (dots, comments) == ("0", "")  # no gallery walk or vote in this workshop
         assert (contributors, versions) == ("", "")  # no group answers either
@@ -194,12 +217,16 @@ async def test_csv_reads_back_as_stored_with_injection_neutralised(
         uid = who_is(world, sid, participant.removeprefix("'"))
         assert participant.removeprefix("'") == participant_of(world, sid, uid, prompt.id)
         seen.setdefault((sid, prompt.id, uid), {})[fieldinfo.id] = csv_restore(answer)
+        cited.setdefault((sid, prompt.id, uid), set()).add(csv_restore(examples))
         for stamp in (submitted, updated):
             assert datetime.fromisoformat(stamp).utcoffset() == timedelta(0)
     assert seen.keys() == world.stored.keys()
     for key, fields in world.stored.items():
-        for fid, text in fields.items():
+        for fid, text in texts(fields).items():
             assert seen[key][fid] == text, (key, fid)  # read back exactly
+        titles = "; ".join(library.examples[e].title for e in fields["examples"])
+        assert cited[key] == {titles}, key  # (the same on each row of the answer)
+    assert any(len(fields["examples"]) == 2 for fields in world.stored.values())
     # every free-text cell is safe, not only answers
     for row in body:
         for cell in (row[0], row[1], row[4], row[5], row[6], row[7], row[8]):
@@ -255,20 +282,20 @@ async def test_xlsx_reads_back_as_text_never_formulas(
         assert b"<f>" not in content and b"<f " not in content, name
     wb = openpyxl.load_workbook(result.path)
     pset = library.prompt_sets["key-questions"]
-    assert wb.sheetnames[0] == "Overview"
-    assert len(wb.sheetnames) == 1 + len(pset.prompts)
+    assert wb.sheetnames[:3] == ["Overview", "Theory of change", "Citations"]
+    assert len(wb.sheetnames) == 3 + len(pset.prompts)
     for ws in wb.worksheets:
         assert len(ws.title) <= 31 and not set(ws.title) & set("[]:*?/\\")
         for row in ws.iter_rows():
             for c in row:
                 assert c.data_type != "f", (ws.title, c.coordinate, c.value)
     seen: dict[tuple[int, str, int], dict[str, str]] = {}
-    for prompt, ws in zip(pset.prompts, wb.worksheets[1:], strict=True):
+    for prompt, ws in zip(pset.prompts, wb.worksheets[3:], strict=True):
         assert ws.freeze_panes == "C3"
         header = [c.value for c in ws[2]]
-        assert header == ["Group", "Participant", *(f.label for f in prompt.fields),
+        assert header == ["Group", "Participant", *(f.label for f in text_fields(prompt)),
                           "Submitted at (UTC)", "Edited at (UTC)", "Dots", "Comments",
-                          "Contributors", "Versions"]
+                          "Contributors", "Versions", "Examples cited"]
         assert prompt.question in ws["A1"].value
         for row in ws.iter_rows(min_row=3):
             group, participant = row[0].value, row[1].value
@@ -278,13 +305,16 @@ async def test_xlsx_reads_back_as_text_never_formulas(
             assert group == ("Group A" if sid == world.named.id else "=Group B 🙂")
             assert row[0].data_type == "s"  # "=Group B" stays text
             values = {}
-            for f, c in zip(prompt.fields, row[2:], strict=False):
+            for f, c in zip(text_fields(prompt), row[2:], strict=False):
                 assert c.data_type == "s", (c.coordinate, c.value)
                 values[f.id] = ooxml_unescape(c.value)
             seen[(sid, prompt.id, uid)] = values
-            submitted = row[2 + len(prompt.fields)].value
+            submitted = row[2 + len(text_fields(prompt))].value
             assert isinstance(submitted, datetime)  # a real date-time cell, in UTC
-    assert seen == {k: v for k, v in world.stored.items()}
+            cited = [library.examples[e].title
+                     for e in world.stored[(sid, prompt.id, uid)]["examples"]]
+            assert row[header.index("Examples cited")].value == ("\n".join(cited) or None)
+    assert seen == {k: texts(v) for k, v in world.stored.items()}
     # the overview's counts match the rows
     ov = wb["Overview"]
     assert overview_fact(ov, "Answers") == world.answers
@@ -357,8 +387,10 @@ async def test_json_is_the_complete_record(db: Database, library: Library, world
         "id": pset.prompts[0].fields[0].id, "label": pset.prompts[0].fields[0].label,
         "style": pset.prompts[0].fields[0].style,
         "required": pset.prompts[0].fields[0].required,
-        "max_length": pset.prompts[0].fields[0].max_length,
+        "max_length": pset.prompts[0].fields[0].max_length, "kind": "text",
     }
+    assert first["fields"][-1] == {"id": "examples", "kind": "cite", "required": False,
+                                   "label": "Seminar examples that informed this"}
     assert [e["id"] for e in first["examples"]] == [
         e.example_id for e in pset.prompts[0].examples]
     assert all(e["title"] and e["look_at"] for e in first["examples"])
@@ -530,7 +562,7 @@ async def test_workshop_scope_fills_the_group_column(db: Database, library: Libr
     result = await export(db, library, "csv", tmp_path)
     groups = [row[1] for row in read_csv(result.path)[1:]]
     assert set(groups) == {"Group A", "'=Group B 🙂"}
-    fields = sum(len(p.fields) for p in library.prompt_sets["key-questions"].prompts)
+    fields = sum(len(text_fields(p)) for p in library.prompt_sets["key-questions"].prompts)
     assert groups.count("Group A") == groups.count("'=Group B 🙂") == 3 * fields
 
 
@@ -605,7 +637,7 @@ async def test_xlsx_gets_columns_for_fields_a_prompt_has_lost(
         pset.id: dataclasses.replace(pset, prompts=(shrunk, *pset.prompts[1:])),
     })
     result = await export(db, lib, "xlsx", tmp_path)
-    ws = openpyxl.load_workbook(result.path).worksheets[1]
+    ws = openpyxl.load_workbook(result.path)["1. Identifying the change"]
     header = [c.value for c in ws[2]]
     lost = [f.id for f in first.fields[1:]]
     assert header == ["Group", "Participant", first.fields[0].label, *lost,
@@ -613,9 +645,10 @@ async def test_xlsx_gets_columns_for_fields_a_prompt_has_lost(
                       "Contributors", "Versions"]
     values = {r[1].value: [c.value for c in r[2:2 + len(first.fields)]]
               for r in ws.iter_rows(min_row=3)}
+    stored = world.stored[(world.named.id, first.id, 333333333333333333)]
+    # (the citations, once a cite field the prompt has lost, are shown as their ids)
     assert values["Ｌｉｎ 林 *star*"] == [
-        world.stored[(world.named.id, first.id, 333333333333333333)][f.id]
-        for f in first.fields]
+        "; ".join(stored[f.id]) if f.is_cite else stored[f.id] for f in first.fields]
     # the CSV keeps them too, labelled by id
     result = await export(db, lib, "csv", tmp_path)
     labels = {row[6] for row in read_csv(result.path)[1:] if row[3] == "1"}
@@ -692,7 +725,7 @@ async def test_every_export_is_audited_without_answer_text(
     assert detail["session_id"] == world.anon.id
     dumped = json.dumps([e[3] for e in entries], ensure_ascii=False)
     for fields in world.stored.values():
-        for text in fields.values():
+        for text in texts(fields).values():
             if len(text) > 4:
                 assert text not in dumped
     for name in ANON.values():
@@ -803,10 +836,11 @@ def test_file_name_examples() -> None:
 # --- the benchmark never rots ----------------------------------------------------------------
 
 
-def test_bench_smoke(tmp_path: Path) -> None:
+@pytest.mark.parametrize("extra", [[], ["--synthesis"]], ids=["plain", "synthesis"])
+def test_bench_smoke(tmp_path: Path, extra: list[str]) -> None:
     proc = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "export.py"), "--answers", "200",
-         "--dir", str(tmp_path)],
+         "--dir", str(tmp_path), *extra],
         capture_output=True, text=True, timeout=300, check=False, cwd=ROOT,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr

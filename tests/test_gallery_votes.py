@@ -31,7 +31,7 @@ async def answer(engine: Engine, session, user_id: int, text: str):  # type: ign
     prompt = engine.live_prompt(session)
     sub = await engine.submit(G, session.id, prompt.id, user_id=user_id,
                               display_name=f"Person {user_id}",
-                              values={f.id: text for f in prompt.fields})
+                              values={f.id: text for f in prompt.fields if not f.is_cite})
     return sub.answer
 
 

@@ -13,8 +13,10 @@ from bot.storage import GROUP, SessionStatus
 G = 7
 
 
-def fill(prompt, text: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    return {f.id: f"{text} ({f.id})" for f in prompt.fields}
+def fill(prompt, text: str) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """Every text field, and the prompt's first example cited."""
+    return {f.id: list(prompt.example_ids[:1]) if f.is_cite else f"{text} ({f.id})"
+            for f in prompt.fields}
 
 
 async def group(engine: Engine, channel: int = 1, name: str = "g1", **kw: object):
@@ -188,12 +190,14 @@ async def test_exports_of_a_group_mode_workshop_in_every_format(
 
     rows = list(csv.reader(io.StringIO((await export("csv")).decode("utf-8-sig"))))
     header, body = rows[0], rows[1:]
-    assert header[-2:] == ["Contributors", "Versions"]
-    by_group = {(r[1], r[7]): (r[-2], r[-1]) for r in body}
+    assert header[-3:] == ["Contributors", "Versions", "Examples cited"]
+    by_group = {(r[1], r[7]): (r[-3], r[-2]) for r in body}
     assert by_group == {("Named group", "Group answer"): ("Asha Secret, Ben Secret", "2"),
                         ("Anonymous group", "Group answer"): ("P01, P02", "2")}
-    assert {r[8] for r in body if r[1] == "Named group"} == set(fill(p, "Named group final")
-                                                                 .values())
+    assert {r[8] for r in body if r[1] == "Named group"} == {
+        v for v in fill(p, "Named group final").values() if isinstance(v, str)}
+    # the group's answer cites the prompt's first example (by title, on each of its rows)
+    assert {r[-1] for r in body} == {library.examples[p.example_ids[0]].title}
 
     doc = json.loads(await export("json"))
     answers = {a["group"]: a for a in doc["answers"]}
@@ -208,7 +212,8 @@ async def test_exports_of_a_group_mode_workshop_in_every_format(
     assert session_info["Named group"]["participants"] == 2
 
     workbook = openpyxl.load_workbook(io.BytesIO(await export("xlsx")))
-    sheet = workbook.worksheets[1]
+    assert workbook.sheetnames[:3] == ["Overview", "Theory of change", "Citations"]
+    sheet = workbook.worksheets[3]  # the first prompt's
     head = [c.value for c in sheet[2]]
     values = [{h: c.value for h, c in zip(head, row, strict=False)}
               for row in sheet.iter_rows(min_row=3)]

@@ -150,9 +150,11 @@ def test_esc_is_html_escape_plus_control_pictures() -> None:
 
 
 def test_the_report_is_built_from_optional_sections() -> None:
-    assert [b.__name__ for b in SECTIONS] == ["overview_section", "charts_section"]
+    assert [b.__name__ for b in SECTIONS] == ["overview_section", "charts_section",
+                                              "chain_section"]
     assert [b.__name__ for b in CHARTS] == ["answers_per_prompt_chart",
-                                            "submissions_over_time_chart"]
+                                            "submissions_over_time_chart",
+                                            "examples_cited_chart", "votes_chart"]
     assert chart_label("a\n\tb\x07 \u202e" + "x" * 80).startswith("a b x")
     assert len(chart_label("x" * 80)) == 48
 
@@ -213,7 +215,8 @@ async def test_html_report_holds_everything_escaped(db: Database, library: Libra
     assert "@import" not in text and "@font-face" not in text
     # every answer reads back exactly as typed (controls as pictures), hostile ones included
     pset = library.prompt_sets["key-questions"]
-    typed = [v for k, fields in world.stored.items() for v in fields.values() if v.strip()]
+    typed = [v for k, fields in world.stored.items() for v in fields.values()
+             if isinstance(v, str) and v.strip()]
     typed += HOSTILE_ANSWERS
     assert Counter(page.texts) == Counter(control_pictures(t) for t in typed)
     # each answer with its time, to the minute, as in the Markdown report
@@ -234,11 +237,30 @@ async def test_html_report_holds_everything_escaped(db: Database, library: Libra
         for link in prompt.examples:
             assert esc(library.examples[link.example_id].title) in text
     stored = clean_name(HOSTILE_GROUP)  # group names are stored without bidi overrides
-    assert esc(stored) in text and stored not in text and "\u202e" not in text
-    assert text.count('<svg class="chart" role="img"') == 2
-    assert text.count("<details><summary>The figures as a table</summary>") == 2
+    # (the override is gone from the group's name; an answer may still hold one: as typed)
+    assert esc(stored) in text and stored not in text and esc(HOSTILE_GROUP) not in text
+    assert text.count('<svg class="chart" role="img"') == 3  # (no vote: no chart of dots)
+    assert text.count("<details><summary>The figures as a table</summary>") == 3
+    # citations: per answer by title, per prompt with counts and the examples never cited
+    assert text.count('<p class="field">Seminar examples that informed this: ') == \
+        world.answers
+    for prompt in pset.prompts:
+        tally = {e: 0 for e in prompt.example_ids}
+        for (_, pid, _), fields in world.stored.items():
+            for e in fields["examples"] if pid == prompt.id else ():
+                tally[e] += 1
+        cited = "; ".join(f"<i>{esc(library.examples[e].title)}</i> ({n})" for e, n in sorted(
+            ((e, n) for e, n in tally.items() if n), key=lambda t: (-t[1], list(tally).index(
+                t[0]))))
+        assert f"cite one): {cited}</p>" in text, prompt.id
+    assert ">Seminar examples cited per prompt</h3>" in text
+    # the theory of change: a row per participant, gaps said in words
+    chain = text[text.index('<section id="theory-of-change"'):text.index('<section class="prompt"')]
+    assert chain.count('<tr><th scope="row">') == len(world.stored) // len(pset.prompts)
+    assert "<b>Gap:</b> No seminar example cited for prompt" in chain
+    assert chain.count('<td class="gap">') == chain.count('<ul class="gaps">')
     # the chart table says what the bar chart shows
-    row = re.search(r'<th scope="row">[^<]*1\. What are you setting out to change\?</th>'
+    row = re.search(r'<th scope="row">[^<]*1\. Identifying the change</th>'
                     r"(.*?)</tr>", text)
     assert row is not None
     assert re.findall(r'<td class="n">(\d+)</td>', row.group(1)) == ["3", "3", "0", "6"]
@@ -363,10 +385,14 @@ async def test_report_in_a_real_browser_offline(db: Database, library: Library,
             shown = await page.locator("div.text").all_inner_texts()
             for typed in HOSTILE_ANSWERS[:8]:
                 assert typed in shown, typed
-            # every chart is drawn, with an accessible name
+            # every chart is drawn, with an accessible name (the examples cited among them)
             charts = page.locator("svg.chart")
-            assert await charts.count() == 2
-            for i in range(2):
+            assert await charts.count() == 3
+            cited = page.locator("#chart-examples-cited svg.chart")
+            assert await cited.count() == 1
+            box = await cited.bounding_box()
+            assert box is not None and box["width"] > 200 and box["height"] > 100
+            for i in range(3):
                 chart = charts.nth(i)
                 box = await chart.bounding_box()
                 assert box is not None and box["width"] > 200 and box["height"] > 100
@@ -375,6 +401,15 @@ async def test_report_in_a_real_browser_offline(db: Database, library: Library,
                 name = await page.locator(f"#{labelled}").text_content()
                 assert name and len(name) > 20
                 assert await chart.locator("rect, path").count() > 5
+            # the theory of change: a row per participant, every gap in words as well as
+            # in colour
+            chain = page.locator("table.chain")
+            assert await chain.is_visible()
+            assert await chain.locator("tbody tr").count() == 6
+            gaps = chain.locator("td.gap:not(.n)")
+            assert await gaps.count() > 0
+            for i in range(await gaps.count()):
+                assert "Gap" in (await gaps.nth(i).inner_text())
             await page.screenshot(path=tmp_path / "html-report.png", full_page=True)
             # a phone: the page itself never scrolls sideways (wide tables scroll inside)
             await page.set_viewport_size({"width": 390, "height": 844})

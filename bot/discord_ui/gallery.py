@@ -46,6 +46,7 @@ from bot.engine.gallery import (
     VoteStart,
     WalkStep,
 )
+from bot.models import Library
 from bot.rules import clean_name
 from bot.storage import (
     CommentOutcome,
@@ -74,27 +75,30 @@ def _title(shown: Shown) -> str:
     return f"{render.safe(shown.group.group_name)} · {render.safe(shown.label)}"
 
 
-def _body(shown: Shown) -> str:
-    text = render.answer_text(shown.prompt, shown.fields, ANSWER_LIMIT)
+def _body(shown: Shown, library: Library | None) -> str:
+    text = render.answer_text(shown.prompt, shown.fields, ANSWER_LIMIT, library)
     if text.endswith("…"):
         text += "\n*(shortened here; the facilitators' export has it whole)*"
     return text
 
 
-def card_kwargs(shown: Shown, viewer_session_id: int) -> dict[str, Any]:
+def card_kwargs(shown: Shown, viewer_session_id: int, library: Library | None = None
+                ) -> dict[str, Any]:
     """A gallery card: one answer, as the group ``viewer_session_id`` reads it, with its
     buttons."""
-    embed = discord.Embed(title=_title(shown), description=_body(shown), colour=render.COLOUR)
+    embed = discord.Embed(title=_title(shown), description=_body(shown, library),
+                          colour=render.COLOUR)
     embed.set_footer(text=f"Prompt {shown.prompt.number}: {shown.prompt.title}")
     values = {"aid": shown.answer_id, "sid": viewer_session_id}
     return {"embed": embed, "view": frozen_view(
         CommentButton(**values), AddDotButton(**values), RemoveDotButton(**values))}
 
 
-def result_kwargs(shown: Shown, dots: int, rank: int | None = None) -> dict[str, Any]:
+def result_kwargs(shown: Shown, dots: int, rank: int | None = None,
+                  library: Library | None = None) -> dict[str, Any]:
     """An answer among a vote's results, with its dots."""
     head = f"{rank}. " if rank else ""
-    embed = discord.Embed(title=head + _title(shown), description=_body(shown),
+    embed = discord.Embed(title=head + _title(shown), description=_body(shown, library),
                           colour=render.COLOUR_DONE)
     embed.add_field(name="Dots", value=f"🟢 **{dots}**", inline=False)
     embed.set_footer(text=f"Prompt {shown.prompt.number}: {shown.prompt.title}")
@@ -318,7 +322,8 @@ async def _post_view(bot: discord.Client, engine: Engine, view: View, heading: s
     for shown in view.answers:
         if shown.answer_id in skip:
             continue
-        message = await outgoing.send(channel, **card_kwargs(shown, view.viewer.id))
+        message = await outgoing.send(channel, **card_kwargs(shown, view.viewer.id,
+                                                                   engine.library))
         await _remember(engine, view.viewer, message.id, shown.answer_id, GALLERY)
 
 
@@ -467,7 +472,8 @@ async def post_results(bot: discord.Client, engine: Engine, closed: VoteClose
         for index, result in enumerate(closed.results):
             await outgoing.send(channel, _results_heading(closed, index))
             for rank, (shown, dots) in enumerate(result.top, start=1):
-                message = await outgoing.send(channel, **result_kwargs(shown, dots, rank))
+                message = await outgoing.send(channel, **result_kwargs(shown, dots, rank,
+                                                                         engine.library))
                 await _remember(engine, viewer, message.id, shown.answer_id, RESULT)
 
     return await _each(closed.groups, post)
@@ -521,9 +527,10 @@ class GalleryEvents:
         if change.shown is None:
             kwargs = withdrawn_kwargs()
         elif note.kind == RESULT:
-            kwargs = result_kwargs(change.shown, change.dots)
+            kwargs = result_kwargs(change.shown, change.dots,
+                                   library=self.bot.engine.library)
         else:
-            kwargs = card_kwargs(change.shown, note.session_id or 0)
+            kwargs = card_kwargs(change.shown, note.session_id or 0, self.bot.engine.library)
         try:
             await outgoing.edit(self.bot, note.channel_id, note.message_id, **kwargs)
         except discord.NotFound:  # deleted in Discord meanwhile

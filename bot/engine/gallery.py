@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from bot.engine.errors import InvalidMove, NoLiveSession, NotFound, WorkshopError
 from bot.events import Event
-from bot.models import Prompt
+from bot.models import FieldValue, Prompt
 from bot.scheduler import Due
 from bot.storage import (
     BotMessage,
@@ -61,7 +61,7 @@ class Shown:
     group: SessionRow  # the group that answered
     prompt: Prompt
     label: str  # "P03", "answer 2 of 5", the display name, "the group's answer"
-    fields: dict[str, str]
+    fields: dict[str, FieldValue]
 
 
 @dataclass(frozen=True, slots=True)
@@ -447,7 +447,8 @@ class GalleryRun:
             label = answer.label if answer else "an answer"
             if not facilitator and not session.group_mode:
                 label = "your answer"
-            on = next((v for v in (answer.fields.values() if answer else ()) if v.strip()), "")
+            on = next((v for v in (answer.fields.values() if answer else ())
+                       if isinstance(v, str) and v.strip()), "")
             out.append(ShownComment(
                 prompt_number=answer.prompt.number if answer else None,
                 prompt_title=answer.prompt.title if answer else c.prompt_id,

@@ -20,12 +20,12 @@ from collections.abc import Iterable
 from typing import IO
 
 from bot.exports.common import csv_safe
-from bot.exports.data import AnswerRecord, ExportPlan
+from bot.exports.data import AnswerRecord, ExportPlan, as_text
 
 HEADER = (
     "Workshop", "Group", "Session", "Prompt", "Prompt title", "Question", "Field",
     "Participant", "Answer", "Submitted at (UTC)", "Updated at (UTC)", "Dots", "Comments",
-    "Contributors", "Versions",
+    "Contributors", "Versions", "Examples cited",
 )
 BOM = "\ufeff"
 
@@ -58,6 +58,9 @@ def write_csv(plan: ExportPlan, chunks: Iterable[list[AnswerRecord]], out: IO[st
     cell = csv_cell
     raw = _raw
     safe = csv_safe
+    # per prompt index: the stored keys read directly (its text fields and its cite field)
+    known = {p.index: p.field_ids | ({p.cite.id} if p.cite else set()) for p in plan.prompts}
+    cited_cells: dict[tuple[int, tuple[str, ...]], str] = {}
     for chunk in chunks:
         lines: list[str] = []
         append = lines.append
@@ -79,10 +82,19 @@ def write_csv(plan: ExportPlan, chunks: Iterable[list[AnswerRecord]], out: IO[st
             notes = cell("\n".join(c.line() for c in said)) if said else ""
             group = (f"{cell(', '.join(answer.contributors))},{answer.versions}"
                      if answer.versions else ",")
+            cited = ""
+            if prompt.cite is not None:  # the examples' titles (one cell per answer)
+                ids = tuple(answer.cited())
+                cited = cited_cells.get((prompt.index, ids), "")
+                if ids and not cited:
+                    cited = cited_cells[(prompt.index, ids)] = cell(
+                        "; ".join(prompt.example_title(e) for e in ids))
             tail = (f",{raw(answer.submitted_at)},{raw(answer.updated_at)},{answer.dots},"
-                    f"{notes},{group}\r\n")
+                    f"{notes},{group},{cited}\r\n")
             values = answer.fields
-            if len(values) == len(prompt.fields) and prompt.field_ids.issuperset(values):
+            cite_in = prompt.cite is not None and prompt.cite.id in values
+            if len(values) == len(prompt.fields) + cite_in and \
+                    known[prompt.index].issuperset(values):
                 pairs = [(f.id, values[f.id]) for f in prompt.fields]
             else:
                 pairs = [(f.id, v) for f, v in answer.field_values()]
@@ -91,7 +103,7 @@ def write_csv(plan: ExportPlan, chunks: Iterable[list[AnswerRecord]], out: IO[st
                         starts[fid] = f"{starts['']}{cell(fid)},"
             for fid, v in pairs:
                 if v.__class__ is not str:
-                    v = "" if v is None else str(v)
+                    v = as_text(v)
                 if v:
                     v = safe(v)
                 # Answers are always quoted: valid CSV, and cheaper than checking.

@@ -1,6 +1,7 @@
 """HTML: a report people look at, in one self-contained file.
 
-The page holds the workshop overview, the charts, then each prompt's answers by group. It
+The page holds the workshop overview, the charts, the theory of change (when a prompt set
+declares a chain), then each prompt's answers by group, with the seminar examples each cites. It
 loads nothing when opened: CSS inline, charts inline SVG (:mod:`bot.exports.charts`), no
 script, no font, no image, no external link; a Content-Security-Policy (``default-src
 'none'``) makes the browser refuse any load or script even if something slipped in. It reads on
@@ -19,7 +20,8 @@ How the writer is built, and how later sections plug in:
 
 1. One pass over the answers (:func:`_write_answers`) renders each prompt's answers, group
    by group, into a temporary file next to the output, and feeds every answer to the
-   report's collectors (:class:`Report`: today :class:`SubmissionTimes`). The charts come
+   report's collectors (:class:`Report`: :class:`SubmissionTimes`, the dots of voted
+   prompts, and the chain's :class:`~bot.exports.chain.ChainCollector`). The charts come
    before the answers in the page, but some need figures only the answers give.
 2. Then the page is assembled: head and contents, each section of :data:`SECTIONS`, then
    the answers copied in. A section builder takes the :class:`Report` and returns a
@@ -30,11 +32,10 @@ How the writer is built, and how later sections plug in:
 3. Each prompt's heading block is built from :data:`PROMPT_PARTS` (question, linked examples,
    counts), each part optional in the same way.
 
-So a "theory of change" table is one more section builder between the charts and the
-answers; "examples cited per prompt" is a collector (or a figure from the plan), one chart
-builder and one prompt part; votes are a chart builder and a prompt part (and, for the top
-answers, a look-up the answer renderer consults). None of these is here yet: there is no data
-for them.
+The theory-of-change table is the section builder after the charts (:func:`chain_section`);
+"examples cited per prompt" is a figure from the plan (:attr:`ExportPlan.citations`), a chart
+builder and a prompt part; votes are a chart builder fed by the dots collector, and each
+answer of a voted prompt shows its dots.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
+from bot.exports.chain import ChainCollector, ChainEntry
 from bot.exports.charts import (
     MAX_SERIES,
     BarChart,
@@ -60,6 +62,8 @@ from bot.exports.charts import (
     render_svg,
 )
 from bot.exports.data import AnswerRecord, ExportPlan, PromptInfo, SessionInfo
+from bot.models import CHAIN_COLUMNS
+from bot.synthesis import GAP_MARK, ChainCell
 
 # --- escaping ---------------------------------------------------------------------------------
 
@@ -164,6 +168,10 @@ class Report:
     per_prompt: dict[int, int]  # prompt index -> answers
     per_session: dict[int, int]  # session id -> answers
     times: SubmissionTimes = field(default_factory=SubmissionTimes)
+    chain: ChainCollector | None = None  # when a prompt set of the plan declares a chain
+    # dots per (prompt index, session id), for the prompts a closed vote was held on
+    dots: dict[tuple[int, int], int] = field(default_factory=dict)
+    voted: frozenset[int] = frozenset()  # the indexes of those prompts
 
     @classmethod
     def of(cls, plan: ExportPlan) -> Report:
@@ -177,7 +185,9 @@ class Report:
         for (index, session_id), n in plan.counts.items():  # once, not per look-up
             per_prompt[index] = per_prompt.get(index, 0) + n
             per_session[session_id] = per_session.get(session_id, 0) + n
-        return cls(plan, names, per_prompt, per_session)
+        return cls(plan, names, per_prompt, per_session,
+                   chain=ChainCollector(plan) if plan.chains else None,
+                   voted=frozenset(p.index for p in plan.prompts if plan.voted(p)))
 
     def count(self, prompt: PromptInfo) -> int:
         return self.per_prompt.get(prompt.index, 0)
@@ -188,6 +198,15 @@ class Report:
     def add(self, session: SessionInfo, answers: list[AnswerRecord]) -> None:
         """Feed one group's answers to one prompt to every collector."""
         self.times.add(session, answers)
+        if not answers:
+            return
+        if self.chain is not None:
+            for a in answers:
+                self.chain.add(a)
+        index = answers[0].prompt.index
+        if index in self.voted:
+            key = (index, session.id)
+            self.dots[key] = self.dots.get(key, 0) + sum(a.dots for a in answers)
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +214,7 @@ class Section:
     anchor: str  # the element id, for the contents
     title: str  # plain text
     body: str  # HTML, everything in it escaped
+    more: tuple[str, ...] = ()  # HTML written after the body piece by piece (a long table)
 
 
 @dataclass(frozen=True, slots=True)
@@ -341,7 +361,78 @@ def _number(x: float) -> str:
     return f"{x:.2f}".rstrip("0").rstrip(".")
 
 
-CHARTS: tuple[ChartBuilder, ...] = (answers_per_prompt_chart, submissions_over_time_chart)
+def examples_cited_chart(report: Report) -> ChartPanel | None:
+    """How many answers cite each seminar example, per prompt (examples linked to a prompt
+    with a cite field; never cited ones show as empty bars)."""
+    plan = report.plan
+    prompts = [p for p in plan.prompts if p.index in plan.citations and report.count(p)]
+    if not prompts:
+        return None
+    if len(prompts) > MAX_SERIES:
+        prompts = prompts[:MAX_SERIES]  # (the table below the chart has them all)
+    titles: dict[str, str] = {}
+    for p in prompts:
+        for e in p.examples:
+            titles.setdefault(e.id, e.title)
+        for eid, _ in plan.citations[p.index].most_cited():
+            titles.setdefault(eid, p.example_title(eid))
+    ids = list(titles)
+    series = [(_chart_category(plan, p),
+               [plan.citations[p.index].counts.get(eid, 0) for eid in ids]) for p in prompts]
+    totals = [sum(values[i] for _, values in series) for i in range(len(ids))]
+    rows: list[tuple[str | int, ...]] = [
+        (titles[eid], *(values[i] for _, values in series), totals[i])
+        for i, eid in enumerate(ids)]
+    citing = sum(plan.citations[p.index].citing for p in prompts)
+    answered = sum(report.count(p) for p in prompts)
+    never = sum(1 for t in totals if not t)
+    top = max(range(len(ids)), key=lambda i: totals[i])
+    summary = (f"How many answers cite each seminar example, per prompt: {citing:,} of "
+               f"{answered:,} answers cite at least one")
+    summary += (f"; the most cited, \u201c{chart_label(titles[ids[top]])}\u201d, by "
+                f"{totals[top]:,}" if totals[top] else "; none is cited yet")
+    summary += (f"; {_plural(never, 'example')} linked but never cited." if never
+                else "; every linked example is cited.")
+    return ChartPanel(
+        anchor="chart-examples-cited",
+        title="Seminar examples cited per prompt",
+        summary=summary,
+        chart=BarChart(categories=[titles[e] for e in ids], series=series,
+                       value_label="Answers citing it"),
+        table=Table(("Example", *(_prompt_name(plan, p) for p in prompts), "Total"), rows),
+    )
+
+
+def votes_chart(report: Report) -> ChartPanel | None:
+    """The dots each group's answers got, per prompt voted on (closed votes only)."""
+    plan = report.plan
+    prompts = [p for p in plan.prompts if p.index in report.voted]
+    if not prompts or not any(report.dots.values()):
+        return None
+    series = [(label, [sum(report.dots.get((p.index, s.id), 0) for s in members)
+                       for p in prompts]) for label, members in _series(report)]
+    series = [(label, values) for label, values in series if any(values)]
+    rows: list[tuple[str | int, ...]] = [
+        (_prompt_name(plan, p), *(values[i] for _, values in series),
+         sum(values[i] for _, values in series)) for i, p in enumerate(prompts)]
+    placed = sum(v.dots for v in plan.votes)
+    voters = sum(v.voters for v in plan.votes)
+    summary = (f"Dots placed in the dot-vote{'s' if len(plan.votes) != 1 else ''} on "
+               f"{_plural(len(prompts), 'prompt')}, by the group whose answers got them: "
+               f"{_plural(placed, 'dot')} from "
+               f"{'1 person' if voters == 1 else f'{voters:,} people'}.")
+    return ChartPanel(
+        anchor="chart-votes",
+        title="Dots per prompt and group",
+        summary=summary,
+        chart=BarChart(categories=[_chart_category(plan, p) for p in prompts], series=series,
+                       value_label="Dots"),
+        table=Table(("Prompt", *(label for label, _ in series), "Total"), rows),
+    )
+
+
+CHARTS: tuple[ChartBuilder, ...] = (answers_per_prompt_chart, submissions_over_time_chart,
+                                    examples_cited_chart, votes_chart)
 
 
 # --- sections -----------------------------------------------------------------------------------
@@ -415,7 +506,63 @@ def charts_section(report: Report) -> Section:
     return Section("charts", "Charts", "".join(body))
 
 
-SECTIONS: tuple[SectionBuilder, ...] = (overview_section, charts_section)
+CHAIN_PART = 400  # characters of one part shown in the chain table (the answers are whole)
+
+
+def _chain_cell(entry: ChainEntry, cell: ChainCell) -> str:
+    out = []
+    if cell.gaps:
+        out.append('<ul class="gaps">' + "".join(
+            f'<li><span aria-hidden="true">{GAP_MARK}</span> <b>Gap:</b> {esc(g.text)}</li>'
+            for g in cell.gaps) + "</ul>")
+    for part in cell.filled:
+        text = part.text.strip()
+        if len(text) > CHAIN_PART:
+            text = text[: CHAIN_PART - 1].rstrip() + "\u2026"
+        out.append(f'<p><b>{esc(part.label)}:</b> <span dir="auto">{esc(text)}</span></p>')
+    if cell.cited:
+        out.append('<p class="cited"><b>Examples cited:</b> '
+                   + "; ".join(f"<i>{esc(t)}</i>" for t in entry.cited_titles(cell)) + "</p>")
+    return ('<td class="gap">' if cell.gaps else "<td>") + "".join(out) + "</td>"
+
+
+def chain_section(report: Report) -> Section | None:
+    """The theory of change: one row per group (or participant), each link's gaps marked in
+    words (and coloured), never hidden."""
+    if report.chain is None:
+        return None
+    plan = report.plan
+    entries = report.chain.entries()
+    body = [f'<p>The three key questions as one chain, per group (or per participant where '
+            f"each answered alone). A gap is marked <b>{GAP_MARK} Gap</b>: a link with no "
+            "answer, a part left empty, an answer too short to use, or no seminar example "
+            f"cited. Long answers are shortened here; the answers below are whole.</p>"]
+    for set_id, pset in plan.chains.items():
+        rows = [e for e in entries if e.pset.id == set_id]
+        head = "".join(f'<th scope="col">{esc(title)}</th>' for _, title in CHAIN_COLUMNS)
+        caption = esc(pset.title) if len(plan.chains) > 1 else "Theory of change"
+        out = body  # (one list for the whole section, joined once: it can be long)
+        out.append(f'<div class="scroll"><table class="chain"><caption>{caption}</caption>'
+                   f'<thead><tr><th scope="col">Group</th>{head}'
+                   f'<th scope="col">Gaps</th></tr></thead><tbody>')
+        for e in rows:
+            who = f"<bdi>{esc(report.group_names[e.session.id])}</bdi>"
+            if e.participant is not None:
+                who += f" \u00b7 <bdi>{esc(e.participant)}</bdi>"
+            gaps = len(e.row.gaps)
+            out.append(f'<tr><th scope="row">{who}</th>'
+                       + "".join(_chain_cell(e, c) for c in e.row.cells)
+                       + (f'<td class="n gap">{GAP_MARK} {gaps}</td>' if gaps
+                          else '<td class="n">0</td>') + "</tr>")
+        if not rows:
+            out.append(f'<tr><td colspan="{len(CHAIN_COLUMNS) + 2}" class="none">No answers '
+                       "yet.</td></tr>")
+        out.append("</tbody></table></div>")
+    # (a row a piece: a chain of thousands of participants is never one huge string)
+    return Section("theory-of-change", "Theory of change", body[0], tuple(body[1:]))
+
+
+SECTIONS: tuple[SectionBuilder, ...] = (overview_section, charts_section, chain_section)
 
 
 # --- each prompt's heading block ------------------------------------------------------------
@@ -462,8 +609,25 @@ def counts_part(report: Report, prompt: PromptInfo) -> str | None:
             + (f" ({per_group})" if per_group else "") + "</p>")
 
 
+def citations_part(report: Report, prompt: PromptInfo) -> str | None:
+    """The examples the prompt's answers cite (with how many answers cite each), and those
+    linked but never cited."""
+    tally = report.plan.citations.get(prompt.index)
+    total = report.count(prompt)
+    if tally is None or not total:
+        return None
+    cited = "; ".join(f"<i>{esc(prompt.example_title(e))}</i> ({n:,})"
+                      for e, n in tally.most_cited()) or "none"
+    never = "; ".join(f"<i>{esc(prompt.example_title(e))}</i>" for e in tally.never_cited())
+    return (f'<div class="citations"><p><b>Examples cited</b> (answers citing each; '
+            f"{tally.citing:,} of {total:,} answers cite one): {cited}</p>"
+            f"<p><b>Linked but never cited:</b> {never or 'none, every one was cited'}</p>"
+            "</div>")
+
+
 PROMPT_PARTS: tuple[PromptPart, ...] = (
     prompt_set_part, not_in_library_part, question_part, examples_part, counts_part,
+    citations_part,
 )
 
 
@@ -523,6 +687,11 @@ def _write_answers(report: Report, chunks: Iterable[list[AnswerRecord]], out: IO
             append = parts.append
             answers: list[AnswerRecord] = []
             fields = prompt.fields
+            cite = prompt.cite
+            cite_id = cite.id if cite is not None else None
+            known = prompt.field_ids | {cite_id} if cite_id else prompt.field_ids
+            cite_label = esc(cite.label) if cite is not None else ""
+            voted = prompt.index in report.voted
             while (current is not None and current.prompt is prompt
                    and current.session is session):
                 a = current
@@ -535,7 +704,8 @@ def _write_answers(report: Report, chunks: Iterable[list[AnswerRecord]], out: IO
                 append(f'<article class="answer"><p class="who"><b><bdi>{name}</bdi></b> '
                        f'<span class="when">{when_html(a.submitted_at)}</span>{edited}</p>')
                 values = a.fields
-                if len(values) == len(fields) and prompt.field_ids.issuperset(values):
+                if len(values) == len(fields) + (cite_id in values) and \
+                        known.issuperset(values):
                     pairs = [(f, values[f.id]) for f in fields]  # the usual case, quickly
                 else:
                     pairs = a.field_values()
@@ -551,6 +721,13 @@ def _write_answers(report: Report, chunks: Iterable[list[AnswerRecord]], out: IO
                     else:
                         append(f'<p class="field">{label}: <span class="none">no answer'
                                "</span></p>")
+                if cite is not None:
+                    cited = a.cited_titles()
+                    shown = ("; ".join(f"<i>{esc(t)}</i>" for t in cited) if cited
+                             else '<span class="none">none cited</span>')
+                    append(f'<p class="field">{cite_label}: {shown}</p>')
+                if voted:
+                    append(f'<p class="dots"><b>Dots:</b> {a.dots:,}</p>')
                 append("</article>")
                 current = next_answer()
             add(session, answers)
@@ -610,6 +787,13 @@ details summary { cursor: pointer; color: var(--accent); margin-top: .5rem; }
 .field { font-style: italic; color: var(--muted); margin-top: .35rem !important; }
 .text { white-space: pre-wrap; margin: 0 0 .25rem; }
 .none { color: var(--muted); font-style: italic; }
+table.chain { min-width: 100%; }
+table.chain td { min-width: 14rem; }
+table.chain td p { margin: 0 0 .35rem; }
+td.gap { background: #fdf0e6; }
+ul.gaps { list-style: none; margin: 0 0 .4rem; padding: 0; color: #7a2e00; }
+.citations p { margin: .25rem 0; }
+.cited { color: var(--muted); }
 @media (max-width: 30rem) {
   body { font-size: 15px; padding: 0 .75rem 2rem; }
   h1 { font-size: 1.35rem; }
@@ -655,9 +839,10 @@ def _page_head(report: Report, sections: list[Section]) -> str:
     )
 
 
-def _section(section: Section) -> str:
+def _section_ends(section: Section) -> tuple[str, str]:
+    """What comes before and after a section's body."""
     return (f'<section id="{section.anchor}" aria-labelledby="{section.anchor}-h">'
-            f'<h2 id="{section.anchor}-h">{esc(section.title)}</h2>{section.body}</section>\n')
+            f'<h2 id="{section.anchor}-h">{esc(section.title)}</h2>', "</section>\n")
 
 
 PAGE_END = "</main></body></html>\n"
@@ -675,8 +860,13 @@ def write_html(plan: ExportPlan, chunks: Iterable[list[AnswerRecord]], path: Pat
         body = text.detach()
         sections = [s for build in SECTIONS if (s := build(report)) is not None]
         with open(path, "wb") as out:
-            head = _page_head(report, sections) + "".join(_section(s) for s in sections)
-            out.write(head.encode("utf-8", errors="replace"))
+            out.write(_page_head(report, sections).encode("utf-8", errors="replace"))
+            for s in sections:  # one at a time: a theory of change can be long
+                start, end = _section_ends(s)
+                out.write(start.encode("utf-8"))
+                for piece in (s.body, *s.more):
+                    out.write(piece.encode("utf-8", errors="replace"))
+                out.write(end.encode("utf-8"))
             body.seek(0)
             shutil.copyfileobj(body, out, 1 << 20)
             out.write(PAGE_END.encode("utf-8"))

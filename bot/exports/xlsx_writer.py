@@ -1,4 +1,5 @@
-"""XLSX: an overview sheet, then one sheet per prompt (a column per answer field).
+"""XLSX: an overview sheet, the theory of change and the citations (when the export has a
+chain or a cite field), then one sheet per prompt (a column per answer field).
 
 Written with XlsxWriter in ``constant_memory`` mode (rows go to disk as they are written).
 Every piece of text is written with ``write_string`` and the workbook never converts strings
@@ -13,15 +14,18 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import xlsxwriter
 
+from bot.exports.chain import ChainCollector
 from bot.exports.common import QUOTE_PREFIX_FIRST
-from bot.exports.data import AnswerRecord, ExportPlan, FieldInfo
+from bot.exports.data import GROUP_ANSWER, AnswerRecord, ExportPlan, FieldInfo, as_text
+from bot.models import CHAIN_COLUMNS
+from bot.synthesis import GAP_MARK
 
 WORKBOOK_OPTIONS: dict[str, Any] = {
     "constant_memory": True,
@@ -33,6 +37,9 @@ WORKBOOK_OPTIONS: dict[str, Any] = {
 MAX_SHEET_NAME = 31
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
 _RESERVED_SHEETS = {"history"}
+GAP_FILL = "#FCE4D6"  # a gap's cell in the Theory of change (its text is marked too)
+CHAIN_SHEET = "Theory of change"
+CITATIONS_SHEET = "Citations"
 
 
 class NeedColumns(Exception):
@@ -172,10 +179,14 @@ def _write(wb: Any, plan: ExportPlan, chunks: Iterable[list[AnswerRecord]]) -> N
     group_names = [s.group.casefold() for s in plan.sessions]
     with_session = len(set(group_names)) < len(group_names)
     first_field = 3 if with_session else 2
+    synthesis = _SynthesisSheets(wb, plan, put, {
+        "head": head, "wrap": wrap, "top": top, "title": title_fmt, "bold": bold,
+        "gap": text_format({"text_wrap": True, "valign": "top", "bg_color": GAP_FILL,
+                            "font_color": "#7A2E00"})})
     names = sheet_names(
         [p.title if p.number is None or p.title.lstrip().startswith(f"{p.number}.")
          else f"{p.number}. {p.title}" for p in plan.prompts],
-        taken=["Overview"],
+        taken=["Overview", *synthesis.names],
     )
     sheets: dict[int, tuple[Any, dict[str, int], list[int]]] = {}
     for p, name in zip(plan.prompts, names, strict=True):
@@ -193,20 +204,25 @@ def _write(wb: Any, plan: ExportPlan, chunks: Iterable[list[AnswerRecord]]) -> N
         ws.set_column(end + 3, end + 3, 50)
         ws.set_column(end + 4, end + 4, 30)
         ws.set_column(end + 5, end + 5, 9)
+        ws.set_column(end + 6, end + 6, 40)
         heading = p.title if p.number is None else f"{p.number}. {p.title}"
         put(ws, 0, 0, f"{heading} \u2014 {p.question}" if p.question else heading, bold)
         header = ["Group", *(["Session"] if with_session else []), "Participant",
                   *(f.label for f in columns), "Submitted at (UTC)", "Edited at (UTC)",
-                  "Dots", "Comments", "Contributors", "Versions"]
+                  "Dots", "Comments", "Contributors", "Versions",
+                  *(["Examples cited"] if p.cite is not None else [])]
         for c, text in enumerate(header):
             put(ws, 1, c, text, head)
         ws.freeze_panes(2, first_field)
         col_of = {f.id: i for i, f in enumerate(columns, start=first_field)}
         sheets[p.index] = (ws, col_of, [2])
 
+    add_to_chain = synthesis.chain.add if synthesis.chain.wanted else None
     wrap_q = quoted[wrap]
     for chunk in chunks:
         for a in chunk:
+            if add_to_chain is not None:
+                add_to_chain(a)
             ws, col_of, next_row = sheets[a.prompt.index]
             r = next_row[0]
             next_row[0] = r + 1
@@ -220,9 +236,11 @@ def _write(wb: Any, plan: ExportPlan, chunks: Iterable[list[AnswerRecord]]) -> N
             for key, value in a.fields.items():
                 c = col_of.get(key)
                 if c is None:  # a field the prompt no longer has: plan columns for it
+                    if a.prompt.cite is not None and key == a.prompt.cite.id:
+                        continue  # (citations have a column of their own)
                     raise NeedColumns(a.prompt.id)
                 if value.__class__ is not str:
-                    value = str(value)
+                    value = as_text(value)
                 write_string(r, c, value, wrap_q if value[:1] in first_chars else wrap)
             end = first_field + len(col_of)
             _write_when(ws, r, end, a.submitted_at, when_fmt, top)
@@ -234,6 +252,107 @@ def _write(wb: Any, plan: ExportPlan, chunks: Iterable[list[AnswerRecord]]) -> N
             if a.versions:  # a group answer: who wrote it, in how many versions
                 write_string(r, end + 4, ", ".join(a.contributors), wrap)
                 ws.write_number(r, end + 5, a.versions, top)
+            if a.prompt.cite is not None:
+                cited = a.cited_titles()
+                if cited:
+                    put(ws, r, end + 6, "\n".join(cited), wrap)
+    synthesis.write()
+
+
+class _SynthesisSheets:
+    """The sheets after the overview: *Theory of change* (one row per group or participant,
+    gap cells highlighted and marked) and *Citations* (per prompt, each linked example and the
+    answers citing it), when the export has a chain or a cite field. They are added before
+    the prompts' sheets (so they come second) and filled once every answer is read."""
+
+    def __init__(self, wb: Any, plan: ExportPlan, put: Callable[[Any, int, int, str, Any], None],
+                 fmt: dict[str, Any]) -> None:
+        self.plan = plan
+        self.put = put  # a text cell, quote-prefixed when it starts like a formula
+        self.fmt = fmt
+        self.gap = fmt["gap"]
+        self.chain = ChainCollector(plan)
+        self.names: list[str] = []
+        self.chain_ws = self.cite_ws = None
+        if self.chain.wanted:
+            self.chain_ws = wb.add_worksheet(CHAIN_SHEET)
+            self.names.append(CHAIN_SHEET)
+        if plan.citations:
+            self.cite_ws = wb.add_worksheet(CITATIONS_SHEET)
+            self.names.append(CITATIONS_SHEET)
+
+    def write(self) -> None:
+        if self.chain_ws is not None:
+            self._chain(self.chain_ws)
+        if self.cite_ws is not None:
+            self._citations(self.cite_ws)
+
+    def _chain(self, ws: Any) -> None:
+        plan, fmt = self.plan, self.fmt
+        sets = len(plan.chains) > 1
+        self.put(ws, 0, 0, "Theory of change", fmt["title"])
+        self.put(ws, 1, 0, (
+            f"One row per group (or per participant where each answered alone). {GAP_MARK} "
+            "and the coloured cells mark gaps: a link with no answer, a part left empty, an "
+            "answer too short to use, or no seminar example cited."), fmt["wrap"])
+        columns = len(CHAIN_COLUMNS)  # every chain has these three, in this order
+        first = 3 if sets else 2
+        header = ["Group", "Participant", *(["Prompt set"] if sets else []),
+                  *(title for _, title in CHAIN_COLUMNS), "Examples cited", "Gaps"]
+        for c, text in enumerate(header):
+            self.put(ws, 3, c, text, fmt["head"])
+        ws.set_column(0, 1, 18)
+        if sets:
+            ws.set_column(2, 2, 18)
+        ws.set_column(first, first + columns - 1, 55)
+        ws.set_column(first + columns, first + columns, 40)
+        ws.set_column(first + columns + 1, first + columns + 1, 8)
+        ws.freeze_panes(4, first)
+        r = 4
+        for e in self.chain.entries():
+            self.put(ws, r, 0, e.session.group, fmt["wrap"])
+            self.put(ws, r, 1, e.participant or GROUP_ANSWER, fmt["wrap"])
+            if sets:
+                self.put(ws, r, 2, e.pset.title, fmt["wrap"])
+            cited: list[str] = []
+            for c, cell in enumerate(e.row.cells, start=first):
+                text = "\n".join(x for x in (cell.gap_text(), cell.text()) if x)
+                self.put(ws, r, c, text, self.gap if cell.gaps else fmt["wrap"])
+                cited += [t for t in e.cited_titles(cell) if t not in cited]
+            self.put(ws, r, first + columns, "\n".join(cited), fmt["wrap"])
+            ws.write_number(r, first + columns + 1, len(e.row.gaps),
+                            self.gap if e.row.gaps else fmt["top"])
+            r += 1
+
+    def _citations(self, ws: Any) -> None:
+        plan, fmt = self.plan, self.fmt
+        self.put(ws, 0, 0, "Seminar examples cited", fmt["title"])
+        header = ["Prompt", "Example", "Answers citing it", "Never cited", "Answers",
+                  "Answers citing any example"]
+        for c, text in enumerate(header):
+            self.put(ws, 2, c, text, fmt["head"])
+        ws.set_column(0, 0, 36)
+        ws.set_column(1, 1, 50)
+        ws.set_column(2, 5, 14)
+        ws.freeze_panes(3, 0)
+        r = 3
+        for p in plan.prompts:
+            tally = plan.citations.get(p.index)
+            if tally is None:
+                continue
+            name = p.title if p.number is None else f"{p.number}. {p.title}"
+            listed = [*tally.linked, *(e for e, _ in tally.most_cited()
+                                       if e not in tally.linked)]
+            for eid in listed:
+                n = tally.counts.get(eid, 0)
+                self.put(ws, r, 0, name, fmt["wrap"])
+                self.put(ws, r, 1, p.example_title(eid), fmt["wrap"])
+                ws.write_number(r, 2, n, fmt["top"])
+                if not n:
+                    self.put(ws, r, 3, "never cited", self.gap)
+                ws.write_number(r, 4, tally.answers, fmt["top"])
+                ws.write_number(r, 5, tally.citing, fmt["top"])
+                r += 1
 
 
 _EXCEL_EPOCH = datetime(1899, 12, 30, tzinfo=UTC)

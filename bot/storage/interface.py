@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol, runtime_checkable
 
+from bot.models import FieldValue
 from bot.storage.rows import (
     AnswerRow,
     BotMessage,
@@ -61,11 +62,11 @@ class Storage(Protocol):
     # answers
     async def save_answer(
         self, *, guild_id: int, session_id: int, prompt_id: str, prompt_number: int,
-        user_id: int, display_name: str, fields: dict[str, str], interaction_id: int | None,
+        user_id: int, display_name: str, fields: dict[str, FieldValue], interaction_id: int | None,
     ) -> SaveResult: ...
     async def save_group_answer(
         self, *, guild_id: int, session_id: int, prompt_id: str, prompt_number: int,
-        user_id: int, display_name: str, fields: dict[str, str], base_version: int,
+        user_id: int, display_name: str, fields: dict[str, FieldValue], base_version: int,
         interaction_id: int | None,
     ) -> SaveResult: ...
     async def group_answers(self, guild_id: int, session_id: int) -> list[AnswerRow]: ...

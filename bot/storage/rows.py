@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from bot.models import FieldValue
 from bot.rules import Refusal
 
 
@@ -75,7 +76,7 @@ class AnswerRow:
     prompt_id: str
     user_id: int
     display_name: str
-    fields: dict[str, str]
+    fields: dict[str, FieldValue]
     created_at: str
     updated_at: str
     version: int = 1  # group answers: how many times it was saved
@@ -93,7 +94,7 @@ class VersionRow:
     number: int
     user_id: int
     display_name: str
-    fields: dict[str, str]
+    fields: dict[str, FieldValue]
     created_at: str
 
 

@@ -197,11 +197,35 @@ class Snapshot:
             self._conn,
             "SELECT j.key, min(a.id) AS first, min(j.id) AS pos "
             "FROM sessions s JOIN answers a ON a.session_id = s.id AND a.prompt_id = ?, "
-            f"json_each(a.fields) j WHERE {where} AND s.guild_id = ? AND s.prompt_set = ? "
+            # a damaged answer (not a JSON object) is exported under "?", as the source does
+            "json_each(CASE WHEN json_valid(a.fields) AND json_type(a.fields) = 'object' "
+            """THEN a.fields ELSE '{"?": null}' END) j """
+            f"WHERE {where} AND s.guild_id = ? AND s.prompt_set = ? "
             "GROUP BY j.key ORDER BY first, pos",
             (prompt_id, *params, guild_id, set_id),
         )
         return [str(r[0]) for r in rows]
+
+    async def citations(self, guild_id: int, scope: Scope, set_id: str, field_id: str,
+                        prompt_ids: Sequence[str]) -> list[tuple[str, str | None, int]]:
+        """How the answers to ``prompt_ids`` (of prompt set ``set_id``) in the scope cite
+        examples in their cite field ``field_id``, counted in one pass: (prompt id, example
+        id, answers citing it), and per prompt (prompt id, None, answers citing any). An
+        answer whose stored value there is not a list cites nothing."""
+        where, params = scope.where()
+        path = '$."' + field_id.replace('"', "") + '"'
+        marks = ", ".join("?" * len(prompt_ids))
+        return await every(
+            self._conn,
+            "WITH c AS MATERIALIZED (SELECT DISTINCT a.prompt_id AS p, a.id AS aid, "
+            "j.value AS v FROM sessions s JOIN answers a "
+            f"ON a.session_id = s.id AND a.prompt_id IN ({marks}), json_each(a.fields, ?) j "
+            f"WHERE {where} AND s.guild_id = ? AND s.prompt_set = ? AND json_valid(a.fields) "
+            "AND j.key IS NOT NULL AND j.type = 'text') "  # (a key: an item of an array)
+            "SELECT p, v, count(*) FROM c GROUP BY p, v "
+            "UNION ALL SELECT p, NULL, count(DISTINCT aid) FROM c GROUP BY p",
+            (*prompt_ids, path, *params, guild_id, set_id),
+        )
 
     async def dots_per_answer(self, guild_id: int, scope: Scope) -> dict[int, int]:
         """Dots per answer in the scope, from closed votes (an open vote's counts stay

@@ -421,9 +421,9 @@ async def test_comments_and_dots_are_exported_anonymised_then_erased(world: Worl
         [("identify-change", 3, 1)]
     rows = list(csv.reader(io.StringIO((await exported(world, "csv")).lstrip("\ufeff"))))
     header = rows[0]
-    assert header[-4:] == ["Dots", "Comments", "Contributors", "Versions"]
+    assert header[-5:] == ["Dots", "Comments", "Contributors", "Versions", "Examples cited"]
     wendy_rows = [r for r in rows[1:] if r[8] == "Wendy's idea"]
-    assert {(r[-4], r[-3]) for r in wendy_rows} == \
+    assert {(r[-5], r[-4]) for r in wendy_rows} == \
         {("2", "From group-a (P01): =cmd|' /C calc'!A0 from anonymous A")}
     for fmt in ("csv", "xlsx", "json", "markdown"):
         text = await exported(world, fmt)

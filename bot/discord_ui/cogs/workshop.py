@@ -10,7 +10,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord_ui import gallery, outgoing, render
+from bot.discord_ui import gallery, outgoing, render, synthesis
 from bot.discord_ui.cards import post_card
 from bot.discord_ui.choices import (
     ANSWER_CHOICES,
@@ -24,6 +24,7 @@ from bot.discord_ui.respond import ensure_facilitator, in_time, respond
 from bot.engine import Engine, NotFound, WorkshopError
 from bot.engine.gallery import NAMES
 from bot.engine.workshop_run import Move, WorkshopMove
+from bot.exports import ExportScope
 from bot.rules import clean_name
 from bot.storage import SessionRow
 
@@ -285,8 +286,23 @@ class Workshop(commands.Cog):
         problems = await gallery.post_results(self.bot, self.engine, closed)
         await respond(interaction, gallery.results_summary(closed, problems))
 
+    @workshop.command(name="digest",
+                      description="Per prompt: answers, examples cited most and never, top votes")
+    @app_commands.describe(
+        workshop="The workshop to sum up (every group)",
+        prompt="One prompt (default: every prompt)",
+        public="Post it in this channel for everyone (default: only you see it)",
+    )
+    async def digest(self, interaction: discord.Interaction, workshop: str,
+                     prompt: str | None = None, public: bool = False) -> None:
+        guild_id = ensure_facilitator(interaction)
+        found = await self.engine.workshop(guild_id, workshop)
+        await synthesis.post_digest(interaction, self.bot, ExportScope.workshop(found.name),
+                                    prompt, public, found.name)
+
     @gallery_start.autocomplete("prompt")
     @vote_start.autocomplete("prompt")
+    @digest.autocomplete("prompt")
     async def _prompt_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
@@ -382,6 +398,7 @@ class Workshop(commands.Cog):
     @gallery_end.autocomplete("workshop")
     @vote_start.autocomplete("workshop")
     @vote_close.autocomplete("workshop")
+    @digest.autocomplete("workshop")
     async def _workshop_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
