@@ -15,8 +15,7 @@ def _bundled_root() -> Path:
     maps the repository's top-level folders there at build time), so they are found whatever the
     working directory. A checkout (an editable install, or the tests run from source) has no
     ``bot/_bundled``: there they are the repository's own folders, so edits show at once.
-    The package folder is this module's own (importlib.resources.files("bot") would follow
-    whatever is imported as ``bot`` first, e.g. the tests' ``tests/bot`` package).
+    The package folder is this module's own, found from this file.
     """
     package = Path(__file__).resolve().parent
     installed = package / "_bundled"
@@ -26,8 +25,8 @@ def _bundled_root() -> Path:
 BUNDLED_ROOT = _bundled_root()
 BUNDLED_CONTENT_DIR = BUNDLED_ROOT / "content"
 BUNDLED_PROMPTS_DIR = BUNDLED_ROOT / "prompts"
-# Messages name bundled files relative to BUNDLED_ROOT ("prompts/key-questions.yaml"), installed
-# or not; bot/content.py imports it by this older name.
+# The repository's folder in a checkout (tests and tools read README.md etc. from it); in an
+# installed package, the bundled folder.
 REPO_ROOT = BUNDLED_ROOT
 
 DEFAULT_PRIVACY_NOTICE = (

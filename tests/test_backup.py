@@ -13,8 +13,8 @@ import pytest
 from bot.cli import main
 from bot.emulator import EmulatedMessage, Member
 from bot.models import Library
-from tests.bot.conftest import World, make_world
-from tests.bot.test_session_flow import answer
+from tests.discord_layer.conftest import World, make_world
+from tests.discord_layer.test_session_flow import answer
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """The synthesis in the core and the exports: the theory-of-change chain and its gaps, how
 answers cite the seminar examples, and both in the JSON and Markdown exports (the engine and
-a real database; the Discord side is in tests/bot/test_synthesis.py)."""
+a real database; the Discord side is in tests/discord_layer/test_synthesis.py)."""
 
 from __future__ import annotations
 

@@ -28,7 +28,7 @@ from bot.emulator import (
 )
 from bot.models import Library
 from bot.storage import Database
-from tests.bot.conftest import make_world
+from tests.discord_layer.conftest import make_world
 from tests.reliability.helpers import (
     SAVED,
     Burst,

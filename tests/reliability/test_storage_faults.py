@@ -21,7 +21,7 @@ import pytest
 
 from bot.emulator import EmulatedMessage, Member
 from bot.storage import writer
-from tests.bot.conftest import World
+from tests.discord_layer.conftest import World
 
 TEXT = "Our answer, typed with care: 13-15s in crisis; see the data (p. 4)."
 
@@ -212,7 +212,7 @@ def fill(folder: Path) -> Path:
 
 
 async def test_a_real_full_disk_loses_nothing_and_recovers(tmp_path: Path, library) -> None:
-    from tests.bot.conftest import emulating, make_world
+    from tests.discord_layer.conftest import emulating, make_world
 
     with small_filesystem(tmp_path) as disk:
         w = make_world(tmp_path, library)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.bot.conftest import World
-from tests.bot.test_session_flow import answer, start
+from tests.discord_layer.conftest import World
+from tests.discord_layer.test_session_flow import answer, start
 
 
 async def test_examples_button_lists_linked_examples_and_opens_one(world: World) -> None:

@@ -14,8 +14,8 @@ from bot.config import Settings
 from bot.discord_ui import respond
 from bot.models import Library
 from bot.storage import Database
-from tests.bot.conftest import World, emulating, make_world
-from tests.bot.test_session_flow import answer, start
+from tests.discord_layer.conftest import World, emulating, make_world
+from tests.discord_layer.test_session_flow import answer, start
 
 
 async def test_cards_keep_working_after_a_restart(tmp_path: Path, library: Library) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 from bot.emulator import Channel, EmulatedMessage, Member
 from bot.emulator.world import ModalSelect
 from bot.synthesis import GAP_MARK
-from tests.bot.conftest import World
+from tests.discord_layer.conftest import World
 
 WORKSHOP = "Synthesis day"
 

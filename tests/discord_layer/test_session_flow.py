@@ -9,7 +9,7 @@ import json
 import pytest
 
 from bot.emulator import EmulatedMessage, Member
-from tests.bot.conftest import World
+from tests.discord_layer.conftest import World
 
 WORKSHOP = "Leeds seminar 2026"
 

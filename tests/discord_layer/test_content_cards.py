@@ -17,7 +17,7 @@ from bot.content import load_library
 from bot.demo import ANSWERS, CITES, run_demo
 from bot.emulator import EmulatedMessage
 from bot.models import Library
-from tests.bot.conftest import World, emulating, make_world
+from tests.discord_layer.conftest import World, emulating, make_world
 
 REPORT = "NIS seminar report (2016)"
 
