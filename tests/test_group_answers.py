@@ -227,3 +227,8 @@ async def test_exports_of_a_group_mode_workshop_in_every_format(
     anonymous_part = anonymous_part[:anonymous_part.find("Named group")
                                     if "Named group" in anonymous_part else None]
     assert "Secret" not in anonymous_part
+
+    page = (await export("html")).decode("utf-8")
+    assert "Asha Secret" in page and "2 versions" in page
+    anonymous_page = page[page.index("Anonymous group"):]
+    assert "P01" in page and "Secret" not in anonymous_page[:anonymous_page.find("Named")]

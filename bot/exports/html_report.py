@@ -701,8 +701,15 @@ def _write_answers(report: Report, chunks: Iterable[list[AnswerRecord]], out: IO
                     name = names[a.participant] = esc(a.participant) or "(no name)"
                 edited = (f' <span class="edited">(edited {when_html(a.updated_at)})</span>'
                           if a.updated_at and a.updated_at[:16] != a.submitted_at[:16] else "")
-                append(f'<article class="answer"><p class="who"><b><bdi>{name}</bdi></b> '
-                       f'<span class="when">{when_html(a.submitted_at)}</span>{edited}</p>')
+                group = ""
+                if a.versions:  # a group answer: who wrote it, in how many versions
+                    who = ", ".join(f"<bdi>{esc(c)}</bdi>" for c in a.contributors)
+                    group = (f' <span class="group">({a.versions} version'
+                             f'{"s" if a.versions != 1 else ""} by {who or "nobody now"})'
+                             '</span>')
+                append(f'<article class="answer"><p class="who"><b><bdi>{name}</bdi></b>'
+                       f'{group} <span class="when">{when_html(a.submitted_at)}</span>'
+                       f'{edited}</p>')
                 values = a.fields
                 if len(values) == len(fields) + (cite_id in values) and \
                         known.issuperset(values):
