@@ -236,6 +236,9 @@ class ExportPlan:
     chains: dict[str, PromptSet] = field(default_factory=dict)
     # per prompt index with a cite field: how its answers cite its linked examples
     citations: dict[int, CitationTally] = field(default_factory=dict)
+    # False: the tallies are empty and the writer counts them as the answers stream past
+    # (the HTML report does: one pass instead of a second one over every answer in SQLite)
+    citations_counted: bool = True
 
     def voted(self, prompt: PromptInfo) -> bool:
         """Was a (closed) vote held on this prompt?"""
@@ -272,9 +275,10 @@ class ExportPlan:
 
 async def build_plan(
     snap: Snapshot, library: Library, *, guild_id: int, scope: ExportScope,
-    exported_at: datetime,
+    exported_at: datetime, count_citations: bool = True,
 ) -> ExportPlan:
-    """Resolve the scope within ``guild_id`` and describe the export (raises ExportError)."""
+    """Resolve the scope within ``guild_id`` and describe the export (raises ExportError).
+    ``count_citations``: False when the writer counts them itself while it streams."""
     if scope.kind == "session":
         assert scope.session_id is not None
         rows = await snap.session_of(guild_id, scope.session_id)
@@ -340,7 +344,11 @@ async def build_plan(
     for answer_id, text, group, name, number, at in await snap.comments(guild_id, where):
         by = name or (f"P{number:02d}" if number else "")
         comments.setdefault(int(answer_id), []).append(CommentInfo(group, by, text, at))
-    citations = await _citations(snap, guild_id, where, prompts, counts)
+    if count_citations:
+        citations = await _citations(snap, guild_id, where, prompts, counts)
+    else:
+        citations = {p.index: CitationTally(tuple(e.id for e in p.examples))
+                     for p in prompts if p.cite is not None}
     history: dict[int, list[VersionInfo]] = {}
     if any(s.group_mode for s in sessions):
         for answer_id, number, name, pseudonym, fields, at in await snap.versions(guild_id,
@@ -358,7 +366,7 @@ async def build_plan(
         history={k: tuple(v) for k, v in history.items()},
         chains={ps.id: library.prompt_sets[ps.id] for ps in prompt_sets
                 if ps.in_library and library.prompt_sets[ps.id].chain is not None},
-        citations=citations,
+        citations=citations, citations_counted=count_citations,
     )
 
 

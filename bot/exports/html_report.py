@@ -204,6 +204,11 @@ class Report:
             for a in answers:
                 self.chain.add(a)
         index = answers[0].prompt.index
+        if not self.plan.citations_counted:
+            tally = self.plan.citations.get(index)
+            if tally is not None:
+                for a in answers:
+                    tally.add(a.cited())
         if index in self.voted:
             key = (index, session.id)
             self.dots[key] = self.dots.get(key, 0) + sum(a.dots for a in answers)
@@ -627,8 +632,10 @@ def citations_part(report: Report, prompt: PromptInfo) -> str | None:
 
 PROMPT_PARTS: tuple[PromptPart, ...] = (
     prompt_set_part, not_in_library_part, question_part, examples_part, counts_part,
-    citations_part,
 )
+# After a prompt's answers: what needs them all counted first (the citations are counted as
+# the answers pass, not in a second pass over the database).
+PROMPT_ENDS: tuple[PromptPart, ...] = (citations_part,)
 
 
 def _prompt_head(report: Report, prompt: PromptInfo) -> str:
@@ -740,6 +747,7 @@ def _write_answers(report: Report, chunks: Iterable[list[AnswerRecord]], out: IO
             add(session, answers)
             append("</section>")
             out.write("".join(parts))
+        out.write("".join(p for part in PROMPT_ENDS if (p := part(report, prompt))))
         out.write("</section>")
     if current is not None:  # pragma: no cover - the source follows the plan's order
         raise RuntimeError("answers arrived out of the plan's order")

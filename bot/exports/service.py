@@ -138,7 +138,8 @@ async def export_to_dir(
     loop = asyncio.get_running_loop()
     async with db.snapshot() as snap:
         plan = await build_plan(snap, library, guild_id=guild_id, scope=scope,
-                                exported_at=exported_at)
+                                exported_at=exported_at,
+                                count_citations=fmt is not ExportFormat.HTML)
         if fmt is ExportFormat.XLSX:
             await load_stored_fields(snap, plan)
         group = plan.sessions[0].group if scope.kind == "session" and plan.sessions else None
