@@ -43,9 +43,11 @@ READY_LINE = "baseline ready"
 def make_baseline(library: Library, *, tuned_gc: bool = False, **options: Any) -> commands.Bot:
     """Same command names, options, custom ids and form fields as the workshop bot; answers
     every interaction with one ephemeral message (or the form / choices), stores nothing.
-    ``tuned_gc``: apply the workshop bot's collector settings (thresholds, idle collection) too once ready."""
+    ``tuned_gc``: apply the workshop bot's collector settings (thresholds, idle collection)
+    too once ready."""
     pset = library.prompt_sets[SET_ID]
     fields = {p.id: p.fields for p in pset.prompts}
+    examples = {p.id: list(p.example_ids) for p in pset.prompts}
     ex_ids = list(library.examples)
     options.setdefault("guild_ready_timeout", 0.01)
     bot = commands.Bot(
@@ -57,6 +59,12 @@ def make_baseline(library: Library, *, tuned_gc: bool = False, **options: Any) -
     def form(sid: int, pid: str) -> discord.ui.Modal:
         modal = discord.ui.Modal(title="Answer", custom_id=f"wb:submit:{sid}:{pid}", timeout=None)
         for f in fields[pid]:
+            if f.is_cite:
+                modal.add_item(discord.ui.Label(text=f.label, component=discord.ui.Select(
+                    custom_id=f.id, min_values=0, max_values=len(examples[pid]),
+                    required=False, options=[discord.SelectOption(label=e, value=e)
+                                             for e in examples[pid]])))
+                continue
             modal.add_item(discord.ui.TextInput(
                 label=f.label, custom_id=f.id, required=f.required, max_length=f.max_length,
                 style=discord.TextStyle.paragraph,

@@ -22,9 +22,10 @@ The scenario (per bot, per round, each on a fresh emulator, bot and database):
   open at once, so everyone can submit all three);
 * every person opens the three forms: prompt 1 from the card's **Answer** button, prompts 2 and 3
   with ``/answer prompt:...`` (the "open" phase, itself a burst; reported separately);
-* the burst: every form submitted (3 per person, 3 fields of ~200 characters each), shuffled,
-  with one other interaction after every 10 submissions, in turn ``/session status`` (the
-  facilitator, which reads the database), ``/example name:...`` and an autocomplete of
+* the burst: every form submitted (3 per person, each text field ~200 characters, one example
+  cited), shuffled, with one other interaction after every 10 submissions, in turn
+  ``/session status`` (the facilitator, which reads the database), ``/example name:...`` and an
+  autocomplete of
   ``/example name``. ``flat``: all fired at once without waiting; ``paced``: fired at
   ``--paced`` interactions per second (latency below saturation).
 
@@ -165,11 +166,15 @@ async def collect(label: str, results: list[tuple[str, InteractionResult | async
     return stats, done
 
 
-def answer_values(modal_inputs: list[dict[str, Any]], who: str, pid: str) -> dict[str, str]:
+def answer_values(modal: Any, who: str, pid: str) -> dict[str, Any]:
+    """Text in every text input (about 200 characters), and the first example cited."""
     base = (f"{who} on {pid}: we will measure outcomes for children on the edge of care, "
             "with the families, and check the costs against the value over three years. ")
-    return {i["custom_id"]: (base * 2)[: min(200, i.get("max_length", 4000))]
-            for i in modal_inputs}
+    values: dict[str, Any] = {i["custom_id"]: (base * 2)[: min(200, i.get("max_length", 4000))]
+                              for i in modal.text_inputs}
+    for select in modal.selects:
+        values[select.custom_id] = select.values[:1]
+    return values
 
 
 async def start_sessions(world: World) -> list[Any]:
@@ -231,7 +236,7 @@ async def settle(results: list[tuple[str, InteractionResult | asyncio.Task[Any]]
 
 async def burst(world: World, forms: list[tuple[Member, str, InteractionResult]],
                 example_ids: list[str], rate: float | None, seed: int, wave: int = 0,
-                ) -> tuple[Stats, list[tuple[Member, str, dict[str, str], InteractionResult]]]:
+                ) -> tuple[Stats, list[tuple[Member, str, dict[str, Any], InteractionResult]]]:
     """Fire the submissions (and extras): all at once, at ``rate`` per second, or in waves of
     ``wave`` interactions, each fired once the previous one is acknowledged."""
     rng = random.Random(seed)
@@ -240,17 +245,17 @@ async def burst(world: World, forms: list[tuple[Member, str, InteractionResult]]
     chan_of = {m.id: c for c, people in zip(world.channels, world.groups, strict=True)
                for m in people}
     plan: list[Callable[[], Any]] = []
-    submits: list[tuple[Member, str, dict[str, str], InteractionResult]] = []
+    submits: list[tuple[Member, str, dict[str, Any], InteractionResult]] = []
     fired: list[tuple[str, InteractionResult | asyncio.Task[Any]]] = []
 
     for i, (person, pid, opened) in enumerate(order):
         modal = opened.modal
         if modal is None:
             continue
-        values = answer_values(modal.text_inputs, person.name, pid)
+        values = answer_values(modal, person.name, pid)
 
         async def submit(person: Member = person, pid: str = pid, modal: Any = modal,
-                         values: dict[str, str] = values) -> None:
+                         values: dict[str, Any] = values) -> None:
             res = await modal.submit(person, values, wait=False)
             submits.append((person, pid, values, res))
             fired.append(("submit", res))
@@ -336,7 +341,7 @@ def make_workshop_bot(db_path: Path, library: Library) -> Any:
     return make_bot(Settings(database_path=db_path), library=library, guild_ready_timeout=0.01)
 
 
-def check_answers(db_path: Path, submits: list[tuple[Member, str, dict[str, str],
+def check_answers(db_path: Path, submits: list[tuple[Member, str, dict[str, Any],
                                                      InteractionResult]]) -> tuple[int, int, int]:
     """(acknowledged as saved, found with the same fields, missing or different)."""
     conn = sqlite3.connect(db_path)

@@ -53,12 +53,15 @@ QUIET = 0.5  # the bot has stopped calling once no request came for this long
 SAVED_MARK = "✅"
 
 
-def answer_values(modal_inputs: list[dict[str, Any]], who: str) -> dict[str, str]:
-    """~200 characters per field, different for every person."""
+def answer_values(modal: Any, who: str) -> dict[str, Any]:
+    """~200 characters per text field, different for every person; the first example cited."""
     base = (f"{who}: we will measure outcomes for children on the edge of care, "
             "with the families, and check the costs against the value over three years. ")
-    return {i["custom_id"]: (base * 2)[: min(200, i.get("max_length", 4000))]
-            for i in modal_inputs}
+    values: dict[str, Any] = {i["custom_id"]: (base * 2)[: min(200, i.get("max_length", 4000))]
+                              for i in modal.text_inputs}
+    for select in modal.selects:
+        values[select.custom_id] = select.values[:1]
+    return values
 
 
 class Bench:
@@ -107,7 +110,7 @@ class Bench:
         if self.warm_people:
             warm_card = await self.start_session(self.warm_channel, WARMUP_WORKSHOP)
             warm = await self.open_forms([(p, warm_card) for p in self.warm_people])
-            fired = [await form.modal.submit(person, answer_values(form.modal.text_inputs,
+            fired = [await form.modal.submit(person, answer_values(form.modal,
                                                                    person.name), wait=False)
                      for person, form in warm if form.modal is not None]
             for res in fired:
@@ -144,7 +147,7 @@ class Bench:
         args = self.args
         order = list(self.forms)
         random.Random(args.seed).shuffle(order)
-        planned = [(person, form.modal, answer_values(form.modal.text_inputs, person.name))
+        planned = [(person, form.modal, answer_values(form.modal, person.name))
                    for person, form in order if form.modal is not None]
         loop = asyncio.get_running_loop()
         cpu0 = time.process_time()

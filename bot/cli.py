@@ -276,11 +276,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="replace the existing database (it is kept beside it)")
     p.set_defaults(func=_cmd_restore)
 
-    p = sub.add_parser("export", help="export answers to CSV, XLSX, JSON or Markdown")
+    p = sub.add_parser("export", help="export answers to CSV, XLSX, JSON, Markdown or HTML")
     which = p.add_mutually_exclusive_group(required=True)
     which.add_argument("--workshop", help="workshop name (all its groups; case-insensitive)")
     which.add_argument("--session", type=int, help="one session, by id")
-    p.add_argument("--format", required=True, choices=["csv", "xlsx", "json", "md", "markdown"],
+    p.add_argument("--format", required=True,
+                   choices=["csv", "xlsx", "json", "md", "markdown", "html"],
                    help="file format")
     p.add_argument("-o", "--output", type=Path, default=None,
                    help="folder (file name generated) or file path (default: this folder)")

@@ -15,8 +15,7 @@ def _bundled_root() -> Path:
     maps the repository's top-level folders there at build time), so they are found whatever the
     working directory. A checkout (an editable install, or the tests run from source) has no
     ``bot/_bundled``: there they are the repository's own folders, so edits show at once.
-    The package folder is this module's own (importlib.resources.files("bot") would follow
-    whatever is imported as ``bot`` first, e.g. the tests' ``tests/bot`` package).
+    The package folder is this module's own, found from this file.
     """
     package = Path(__file__).resolve().parent
     installed = package / "_bundled"
@@ -26,15 +25,18 @@ def _bundled_root() -> Path:
 BUNDLED_ROOT = _bundled_root()
 BUNDLED_CONTENT_DIR = BUNDLED_ROOT / "content"
 BUNDLED_PROMPTS_DIR = BUNDLED_ROOT / "prompts"
-# Messages name bundled files relative to BUNDLED_ROOT ("prompts/key-questions.yaml"), installed
-# or not; bot/content.py imports it by this older name.
+# The repository's folder in a checkout (tests and tools read README.md etc. from it); in an
+# installed package, the bundled folder.
 REPO_ROOT = BUNDLED_ROOT
 
 DEFAULT_PRIVACY_NOTICE = (
     "This bot stores your Discord user id, the display name you had when you answered, and "
     "your answers, so the workshop organisers can export and write up what groups said. "
-    "Facilitators of this server can export answers. Use `/my-answers` to see yours and "
-    "`/forget-me` to erase them from this server at any time."
+    "Facilitators of this server can export answers. Other groups see answers only when a "
+    "facilitator runs a gallery walk or a vote, and without your name unless the workshop "
+    "shows names in named sessions (never in anonymous ones); comments and dots you give "
+    "there are stored too. Use `/my-answers` to see your answers and `/forget-me` to erase "
+    "them, with your comments and dots, from this server at any time."
 )
 
 

@@ -1,5 +1,6 @@
 """`workshop-bot demo`: the real bot against the local Discord emulator, playing a scripted
-workshop (a facilitator and six participants in two groups), with a readable transcript.
+workshop (a facilitator and six participants in two breakout groups, each agreeing one answer
+per prompt, with a live board and timers), with a readable transcript.
 
 No Discord account or network is needed: everything runs on 127.0.0.1 in this process.
 """
@@ -14,15 +15,18 @@ import sys
 import tempfile
 import textwrap
 import time
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
 from bot.config import Settings
-from bot.emulator import EmulatedMessage, Emulator, Member, running_bot
+from bot.emulator import Channel, EmulatedMessage, Emulator, Member, running_bot
 
 log = logging.getLogger(__name__)
 
 WORKSHOP = "Evidence into practice (demo)"
+EXPORT_FORMATS = ("csv", "xlsx", "json", "markdown", "html")
 
 # Fictional participants' answers, per prompt of the key-questions set (by field order).
 # They describe an imaginary local authority and make no claims about real organisations.
@@ -67,12 +71,26 @@ ANSWERS: dict[str, list[list[str]]] = {
 }
 
 
+# The seminar examples each group says informed its answer, per prompt (the form's cite
+# field). Group B cites none for prompt 3: the chain flags that link.
+CITES: dict[str, list[list[str]]] = {
+    "group-a": [["young-person-mst", "leeds-mst-can"],
+                ["leeds-strategic-reform", "essex-manchester-sib"],
+                ["holmes-costs-value"]],
+    "group-b": [["berridge-residential-result"],
+                ["oxfordshire-residential-result"],
+                []],
+}
+
+
 class Transcript:
     """What people did and what the bot posted, as plain text."""
 
     def __init__(self, out: TextIO) -> None:
         self.out = out
         self.roles: dict[str, str] = {}  # role id -> name, to show mentions as @name
+        self.channels: dict[str, str] = {}  # channel id -> name, to show <#id> as #name
+        self.now: Callable[[], datetime] = lambda: datetime.now(UTC)  # the demo's clock
 
     def line(self, text: str = "") -> None:
         self.out.write(text + "\n")
@@ -86,6 +104,8 @@ class Transcript:
         vis = "only you can see this" if message.ephemeral else "everyone sees this"
         text = _plain(message.text.strip()) or "(no text)"
         text = re.sub(r"<@&(\d+)>", lambda m: "@" + self.roles.get(m[1], "role"), text)
+        text = re.sub(r"<#(\d+)>", lambda m: "#" + self.channels.get(m[1], "channel"), text)
+        text = re.sub(r"<t:(\d+):([tTR])>", lambda m: self._time(int(m[1]), m[2]), text)
         buttons = [b.get("label") for b in message.buttons if b.get("label")]
         files = [a.filename for a in message.attachments]
         body = textwrap.indent(_shorten(text), "    ")
@@ -94,6 +114,19 @@ class Transcript:
             self.line(f"    [buttons: {' | '.join(buttons)}]")
         if files:
             self.line(f"    [files: {', '.join(files)}]")
+
+
+    def _time(self, epoch: int, style: str) -> str:
+        """A Discord timestamp as a client shows it (here in UTC, against the demo's clock)."""
+        when = datetime.fromtimestamp(epoch, UTC)
+        if style == "t":
+            return f"{when:%H:%M} UTC"
+        if style == "T":
+            return f"{when:%H:%M:%S} UTC"
+        minutes = round((when - self.now()).total_seconds() / 60)
+        if minutes == 0:
+            return "just now"
+        return f"in {minutes} minutes" if minutes > 0 else f"{-minutes} minutes ago"
 
 
 # A backslash before ASCII punctuation is an escape: Discord shows the character alone.
@@ -152,9 +185,11 @@ async def run_demo(
 
 async def _play(emu: Emulator, settings: Settings, out: Transcript, out_dir: Path) -> list[str]:
     from bot.discord_ui.lifecycle import make_bot
+    from bot.scheduler import ManualClock
 
     guild = emu.add_guild("Evidence into Practice")
-    channels = {name: guild.add_channel(name) for name in ANSWERS}
+    plenary = guild.add_channel("workshop")
+    backroom = guild.add_channel("facilitators")
     facilitators = guild.add_role("Facilitator")
     out.roles[str(facilitators.id)] = facilitators.name
     organiser = guild.add_member("Olu (organiser)", permissions="manage_guild")
@@ -164,111 +199,93 @@ async def _play(emu: Emulator, settings: Settings, out: Transcript, out_dir: Pat
         "group-b": [guild.add_member(n) for n in ("Dev", "Ellie", "Femi")],
     }
     out.line("workshop-bot demo: the real bot, a local Discord emulator, a scripted workshop.")
-    out.line("Server 'Evidence into Practice', channels #group-a and #group-b.")
+    out.line("Server 'Evidence into Practice': #workshop for everyone, #facilitators for Fran.")
 
-    bot = make_bot(settings, guild_ready_timeout=0.05)
+    # The demo's clock moves only when the script says so (to show a timer running out).
+    clock = ManualClock(datetime.now(UTC))
+    out.now = clock.now
+    bot = make_bot(settings, guild_ready_timeout=0.05, clock=clock)
     async with running_bot(emu, bot, token=emu.token):
-        r = await organiser.run_command("workshop-config facilitator-role", channels["group-a"],
+        bot.boards.interval = 0.05  # (every 5 s in a real workshop)
+        r = await organiser.run_command("workshop-config facilitator-role", plenary,
                                         role=facilitators)
-        out.act(organiser, "#group-a", "/workshop-config facilitator-role role:@Facilitator")
+        out.act(organiser, "#workshop", "/workshop-config facilitator-role role:@Facilitator")
         out.bot(await r.reply())
 
-        cards: dict[str, EmulatedMessage] = {}
-        for name, channel in channels.items():
-            r = await facilitator.run_command(
-                "session start", channel, set="key-questions", workshop=WORKSHOP
-            )
-            out.act(facilitator, f"#{name}",
-                    f"/session start set:key-questions workshop:{WORKSHOP}")
-            card = await r.reply()
-            out.bot(card)
-            assert card is not None
-            cards[name] = card
+        r = await facilitator.run_command(
+            "workshop breakouts", plenary, count=2, set="key-questions-group",
+            workshop=WORKSHOP, names="Group A, Group B")
+        out.act(facilitator, "#workshop",
+                f"/workshop breakouts count:2 set:key-questions-group workshop:{WORKSHOP} "
+                "names:Group A, Group B")
+        listing = await r.reply()
+        out.bot(listing)
+        assert listing is not None
+        threads = {name: emu.get_channel(int(t)) for name, t in
+                   zip(ANSWERS, re.findall(r"<#(\d+)>", listing.text), strict=True)}
+        out.channels.update({str(t.id): t.name for t in threads.values()})
+        for thread in threads.values():
+            out.line(f"\n[#{thread.name}, a thread of #workshop] the bot posted its first "
+                     "card:")
+            out.bot(_card(emu, thread))
+
+        r = await facilitator.run_command("workshop board", backroom, workshop=WORKSHOP)
+        out.act(facilitator, "#facilitators", f"/workshop board workshop:{WORKSHOP}")
+        out.bot(await r.reply())
+        board = next(m for m in emu.messages_in(backroom) if "Live board" in m.text)
+        out.bot(board, label="the board")
+
+        r = await facilitator.run_command("workshop timer start", backroom, workshop=WORKSHOP)
+        out.act(facilitator, "#facilitators",
+                f"/workshop timer start workshop:{WORKSHOP} (each prompt's suggested time)")
+        out.bot(await r.reply())
 
         for number in range(3):
-            for name in channels:
-                card = cards[name]
-                for person_index, person in enumerate(people[name]):
-                    texts = ANSWERS[name][number]
-                    if number == 1 and person_index == 2:
-                        continue  # one person skips a prompt: the status shows the gap
-                    r = await person.click(card, "Answer")
-                    await r.response()
-                    modal = r.modal
-                    assert modal is not None, "the Answer button should open a form"
-                    values = {inp["custom_id"]: texts[i] for i, inp in enumerate(modal.text_inputs)}
-                    if person_index == 0:
-                        out.act(person, f"#{name}",
-                                f"clicks Answer; the form '{modal.title}' opens")
-                    done = await modal.submit(person, values)
-                    if person_index == 0:
-                        out.bot(await done.reply())
-                if number == 0 and name == "group-a":
-                    asha = people[name][0]
-                    r = await asha.click(card, "Answer")
-                    await r.response()
-                    assert r.modal is not None
-                    first = r.modal.text_inputs[0]
-                    out.act(asha, "#group-a",
-                            "edits her answer: the form opens with her earlier text "
-                            f"({first.get('value', '')[:40]!r}…)")
-                    done = await r.modal.submit(asha, {
-                        first["custom_id"]: first.get("value", "") + " Especially 13-15s."
-                    })
-                    out.bot(await done.reply())
-                    r = await people[name][1].click(card, "Examples")
-                    out.act(people[name][1], "#group-a", "clicks Examples on the card")
-                    listing = await r.reply()
-                    out.bot(listing)
-                    assert listing is not None
-                    first_option = listing.selects[0]["options"][0]["value"]
-                    r = await people[name][1].select(listing, [first_option])
-                    out.act(people[name][1], "#group-a", "chooses the first example")
-                    out.bot(await r.reply())
+            for name, thread in threads.items():
+                await _group_answers(emu, out, thread, people[name], ANSWERS[name][number],
+                                     CITES[name][number], show=number == 0)
+            if number == 0:
+                await _conflict_scene(emu, out, threads["group-a"], people["group-a"])
+                edited = await emu.wait_for_message(
+                    backroom, lambda m: m.id == board.id and m.text.count("1 ✅ v") == 2
+                    and "v4" in m.text)
+                out.line("\n[#facilitators] the board has kept itself up to date:")
+                out.bot(edited, label="the board")
+                minutes = bot.engine.live_prompt(
+                    bot.engine.peek_live(guild.id, threads["group-a"].id)).minutes or 25
+                for step, note in ((minutes - 1, "to one minute before the end"),
+                                   (1, "one more minute")):
+                    clock.advance(minutes=step)
+                    await bot.engine.scheduler.settled()
+                    out.line(f"\n(The demo moves its clock on {note}.)")
+                    for thread in threads.values():
+                        out.line(f"[#{thread.name}]")
+                        out.bot(emu.messages_in(thread)[-1])
             if number < 2:
-                for name, channel in channels.items():
-                    r = await facilitator.run_command("session next", channel)
-                    out.act(facilitator, f"#{name}", "/session next")
-                    card = await r.reply()
-                    out.bot(card)
-                    assert card is not None
-                    cards[name] = card
+                r = await facilitator.run_command("workshop next", backroom, workshop=WORKSHOP)
+                out.act(facilitator, "#facilitators", f"/workshop next workshop:{WORKSHOP}")
+                out.bot(await r.reply())
+                out.line(f"\n[#{threads['group-a'].name}] the bot posted the next card:")
+                out.bot(_card(emu, threads["group-a"]))
 
-        ben = people["group-a"][1]
-        r = await ben.run_command("example", channels["group-a"], name="holmes-costs-value")
-        out.act(ben, "#group-a", "/example name:holmes-costs-value")
-        out.bot(await r.reply())
-        r = await ben.run_command("examples", channels["group-a"], question="measure-impact")
-        out.act(ben, "#group-a", "/examples question:measure-impact")
-        out.bot(await r.reply())
+        await _participant_scenes(out, threads, people)
 
-        femi = people["group-b"][2]
-        r = await femi.run_command("my-answers", channels["group-b"])
-        out.act(femi, "#group-b", "/my-answers")
+        r = await facilitator.run_command("workshop status", backroom, workshop=WORKSHOP)
+        out.act(facilitator, "#facilitators", f"/workshop status workshop:{WORKSHOP}")
         out.bot(await r.reply())
-        r = await femi.run_command("forget-me", channels["group-b"])
-        out.act(femi, "#group-b", "/forget-me")
-        confirm = await r.reply()
-        out.bot(confirm)
-        assert confirm is not None
-        r = await femi.click(confirm, "Yes, erase my answers")
-        out.act(femi, "#group-b", "clicks 'Yes, erase my answers'")
+        r = await facilitator.run_command("workshop close", backroom, workshop=WORKSHOP)
+        out.act(facilitator, "#facilitators", f"/workshop close workshop:{WORKSHOP}")
         out.bot(await r.reply())
 
-        for name, channel in channels.items():
-            r = await facilitator.run_command("session status", channel)
-            out.act(facilitator, f"#{name}", "/session status")
-            out.bot(await r.reply())
-            r = await facilitator.run_command("session close", channel)
-            out.act(facilitator, f"#{name}", "/session close")
-            out.bot(await r.reply())
+        await _gallery_and_vote(emu, out, backroom, threads, people, facilitator)
+        await _synthesis(out, backroom, threads, people, facilitator)
 
         written: list[str] = []
-        for fmt in ("csv", "xlsx", "json", "markdown"):
+        for fmt in EXPORT_FORMATS:
             r = await facilitator.run_command(
-                "session export", channels["group-a"], format=fmt, scope="workshop"
-            )
-            out.act(facilitator, "#group-a", f"/session export format:{fmt} scope:workshop")
+                "session export", backroom, format=fmt, workshop=WORKSHOP)
+            out.act(facilitator, "#facilitators",
+                    f"/session export format:{fmt} workshop:{WORKSHOP}")
             msg = await r.reply()
             out.bot(msg)
             assert msg is not None and msg.attachments, f"the {fmt} export should be attached"
@@ -278,3 +295,179 @@ async def _play(emu: Emulator, settings: Settings, out: Transcript, out_dir: Pat
                 written.append(attachment.filename)
         emu.assert_no_violations()
     return written
+
+
+def _card(emu: Emulator, channel: Channel) -> EmulatedMessage:
+    return [m for m in emu.messages_in(channel) if m.buttons][-1]
+
+
+async def _group_answers(emu: Emulator, out: Transcript, thread: Channel, members: list[Member],
+                         texts: list[str], cites: list[str], *, show: bool) -> None:
+    """The group agrees its answer: the first member writes it (and chooses the seminar
+    examples that informed it), the second adds to it."""
+    writer, editor = members[0], members[1]
+    card = _card(emu, thread)
+    r = await writer.click(card, "Answer")
+    await r.response()
+    assert r.modal is not None, "the Answer button should open a form"
+    values: dict[str, str | list[str]] = {
+        inp["custom_id"]: texts[i] for i, inp in enumerate(r.modal.text_inputs)}
+    for select in r.modal.selects:  # the cite field: examples from the card
+        values[select.custom_id] = cites
+    done = await r.modal.submit(writer, values)
+    if show:
+        chosen = [o["label"] for s in r.modal.selects for o in s.options
+                  if o["value"] in cites]
+        out.act(writer, f"#{thread.name}",
+                f"clicks Answer; the form '{r.modal.title}' opens empty and the group's "
+                "first draft is typed in, citing "
+                + (", ".join(chosen) if chosen else "no seminar example"))
+        out.bot(await done.reply())
+    r = await editor.click(card, "Answer")
+    await r.response()
+    assert r.modal is not None
+    first = r.modal.text_inputs[0]
+    done = await r.modal.submit(editor, {first["custom_id"]: first.get("value", "") +
+                                         " Agreed by the whole group."})
+    if show:
+        out.act(editor, f"#{thread.name}",
+                "clicks Answer: the form opens with the group's draft "
+                f"({first.get('value', '')[:40]!r}…) and a line is added")
+        out.bot(await done.reply())
+
+
+async def _conflict_scene(emu: Emulator, out: Transcript, thread: Channel,
+                          members: list[Member]) -> None:
+    """Two members save at the same moment: one is refused, with both texts, and merges."""
+    ben, carys = members[1], members[2]
+    card = _card(emu, thread)
+    forms = []
+    for person in (ben, carys):
+        r = await person.click(card, "Answer")
+        await r.response()
+        assert r.modal is not None
+        forms.append((person, r.modal))
+    out.act(ben, f"#{thread.name}", "and Carys both open the form on the same version")
+    saves = [await modal.submit(person, {modal.text_inputs[0]["custom_id"]:
+                                         f"{person.display_name}'s wording of the change."},
+                                wait=False) for person, modal in forms]
+    replies = [await s.reply() for s in saves]
+    refused = next((r for r in replies if r is not None and "not saved" in r.text), None)
+    saved = next((r for r in replies if r is not None and "Saved" in r.text), None)
+    out.line("  (both press Submit at the same moment)")
+    out.bot(saved, label="bot, to the first")
+    out.bot(refused, label="bot, to the second")
+    assert refused is not None, "one of the two saves should be refused"
+    loser = carys if refused.interaction and refused.interaction.user is carys else ben
+    r = await loser.click(refused, "Edit the current version")
+    await r.response()
+    assert r.modal is not None
+    first = r.modal.text_inputs[0]
+    done = await r.modal.submit(loser, {first["custom_id"]: first.get("value", "") +
+                                        " (And the other wording, merged.)"})
+    out.act(loser, f"#{thread.name}", "clicks 'Edit the current version' and merges both")
+    out.bot(await done.reply())
+
+
+async def _participant_scenes(out: Transcript, threads: dict[str, Channel],
+                              people: dict[str, list[Member]]) -> None:
+    ben = people["group-a"][1]
+    where = threads["group-a"]
+    r = await ben.run_command("example", where, name="holmes-costs-value")
+    out.act(ben, f"#{where.name}", "/example name:holmes-costs-value")
+    out.bot(await r.reply())
+    r = await ben.run_command("my-answers", where)
+    out.act(ben, f"#{where.name}", "/my-answers")
+    out.bot(await r.reply())
+    femi = people["group-b"][2]
+    where = threads["group-b"]
+    r = await femi.run_command("reminders", where, on=True)
+    out.act(femi, f"#{where.name}", "/reminders on:True")
+    out.bot(await r.reply())
+    ellie = people["group-b"][1]
+    r = await ellie.run_command("forget-me", where)
+    out.act(ellie, f"#{where.name}", "/forget-me")
+    confirm = await r.reply()
+    out.bot(confirm)
+    assert confirm is not None
+    r = await ellie.click(confirm, "Yes, erase my answers")
+    out.act(ellie, f"#{where.name}", "clicks 'Yes, erase my answers'")
+    out.bot(await r.reply())
+
+
+async def _gallery_and_vote(emu: Emulator, out: Transcript, backroom: Channel,
+                            threads: dict[str, Channel], people: dict[str, list[Member]],
+                            facilitator: Member) -> None:
+    """The groups read each other's answer to the first prompt, comment, and dot-vote."""
+    out.line("\n--- The groups learn from each other: a gallery walk and a dot-vote ---")
+    r = await facilitator.run_command("workshop gallery start", backroom, workshop=WORKSHOP,
+                                      prompt="identify-change")
+    out.act(facilitator, "#facilitators",
+            f"/workshop gallery start workshop:{WORKSHOP} prompt:identify-change")
+    out.bot(await r.reply())
+    where = threads["group-b"]
+    heading = next(m for m in emu.messages_in(where) if "Gallery walk" in m.text)
+    card = _gallery_card(emu, where)
+    out.line(f"\n[#{where.name}] the bot posted the other group's answer:")
+    out.bot(heading)
+    out.bot(card)
+    dev = people["group-b"][0]
+    r = await dev.click(card, "Comment")
+    await r.response()
+    assert r.modal is not None, "Comment should open a form"
+    done = await r.modal.submit(dev, {"comment": "Starting from the care-entry data is "
+                                                 "convincing. Which schools will you ask?"})
+    out.act(dev, f"#{where.name}", f"clicks Comment; the form '{r.modal.title}' opens and "
+                                   "he writes a note")
+    out.bot(await done.reply())
+    r = await facilitator.run_command("workshop gallery rotate", backroom, workshop=WORKSHOP)
+    out.act(facilitator, "#facilitators", f"/workshop gallery rotate workshop:{WORKSHOP} "
+                                          "(two groups: one round, so the walk ends)")
+    out.bot(await r.reply())
+    asha, where = people["group-a"][0], threads["group-a"]
+    r = await asha.run_command("session comments", where)
+    out.act(asha, f"#{where.name}", "/session comments")
+    out.bot(await r.reply())
+
+    r = await facilitator.run_command("workshop vote start", backroom, workshop=WORKSHOP,
+                                      dots=2, prompt="identify-change")
+    out.act(facilitator, "#facilitators",
+            f"/workshop vote start workshop:{WORKSHOP} dots:2 prompt:identify-change")
+    out.bot(await r.reply())
+    out.line(f"\n[#{where.name}]")
+    out.bot(next(m for m in emu.messages_in(where) if "Dot-voting is open" in m.text))
+    carys, femi = people["group-a"][2], people["group-b"][2]
+    for voter, group, note in ((carys, "group-a", "Add a dot"), (carys, "group-a", "Add a dot"),
+                               (femi, "group-b", "Add a dot"),
+                               (dev, "group-a", "Add a dot, on his own group's answer")):
+        where = threads[group]
+        r = await voter.click(_gallery_card(emu, where), "Add a dot")
+        out.act(voter, f"#{where.name}", f"clicks {note}")
+        out.bot(await r.reply())
+    r = await facilitator.run_command("workshop vote close", backroom, workshop=WORKSHOP)
+    out.act(facilitator, "#facilitators", f"/workshop vote close workshop:{WORKSHOP}")
+    out.bot(await r.reply())
+    where = threads["group-a"]
+    posted = emu.messages_in(where)
+    first = next(i for i, m in enumerate(posted) if "Vote results" in m.text)
+    out.line(f"\n[#{where.name}]")
+    for message in posted[first:first + 2]:  # the heading and the most dotted answer
+        out.bot(message)
+
+
+async def _synthesis(out: Transcript, backroom: Channel, threads: dict[str, Channel],
+                     people: dict[str, list[Member]], facilitator: Member) -> None:
+    """A group looks at the chain its three answers make; the facilitator sums up."""
+    out.line("\n--- From answers to a synthesis: the chain and the digest ---")
+    dev, where = people["group-b"][0], threads["group-b"]
+    r = await dev.run_command("session chain", where)
+    out.act(dev, f"#{where.name}", "/session chain")
+    out.bot(await r.reply())
+    r = await facilitator.run_command("workshop digest", backroom, workshop=WORKSHOP)
+    out.act(facilitator, "#facilitators", f"/workshop digest workshop:{WORKSHOP}")
+    out.bot(await r.reply())
+
+
+def _gallery_card(emu: Emulator, channel: Channel) -> EmulatedMessage:
+    return [m for m in emu.messages_in(channel)
+            if "Comment" in [b.get("label") for b in m.buttons]][-1]

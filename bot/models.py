@@ -10,8 +10,13 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 FieldStyle = Literal["short", "paragraph"]
+FieldKind = Literal["text", "cite"]
+FIELD_KINDS: tuple[FieldKind, ...] = ("text", "cite")
 AnswerMode = Literal["individual", "group"]
 ANSWER_MODES: tuple[AnswerMode, ...] = ("individual", "group")
+# What an answer holds for one field: text, or (a ``cite`` field) the ids of the examples
+# chosen. Answers are stored as JSON objects of these.
+FieldValue = str | list[str]
 
 # Discord's own limits that the content format must respect.
 MAX_FIELDS = 5
@@ -76,6 +81,11 @@ class GlossaryEntry:
 
 @dataclass(frozen=True, slots=True)
 class AnswerField:
+    """One part of an answer form. ``kind: text`` is a text box (``style``, ``max_length``,
+    ``min_length``); ``kind: cite`` is a multi-select of the prompt's linked examples, whose
+    value is the list of example ids chosen (at most ``max_values``; None: any number of
+    them)."""
+
     id: str
     label: str
     style: FieldStyle = "paragraph"
@@ -83,6 +93,12 @@ class AnswerField:
     max_length: int = 1000
     min_length: int = 0
     placeholder: str | None = None
+    kind: FieldKind = "text"
+    max_values: int | None = None  # cite fields only
+
+    @property
+    def is_cite(self) -> bool:
+        return self.kind == "cite"
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +127,66 @@ class Prompt:
     def field_by_id(self, field_id: str) -> AnswerField | None:
         return next((f for f in self.fields if f.id == field_id), None)
 
+    @property
+    def cite_field(self) -> AnswerField | None:
+        """The field that cites linked examples (a prompt has at most one), if any."""
+        return next((f for f in self.fields if f.is_cite), None)
+
+    @property
+    def example_ids(self) -> tuple[str, ...]:
+        return tuple(link.example_id for link in self.examples)
+
+    def cite_limit(self, answer_field: AnswerField) -> int:
+        """How many examples ``answer_field`` (a cite field of this prompt) lets a person
+        choose: its ``max_values``, within the examples linked and a select's 25."""
+        linked = min(len(self.examples), MAX_LINKED_EXAMPLES)
+        return min(answer_field.max_values or linked, linked)
+
+
+# The three links of the seminar's chain: what you set out to change (question 1), the
+# intervention that affects it at a scale that lasts (2), how you measure its impact and
+# value for money (3). A prompt set's ``chain:`` maps each to prompt fields.
+CHAIN_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("change", "Change and for whom"),
+    ("intervention", "Intervention, scale and sustainability"),
+    ("impact", "Outcomes, costs and value for money"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ChainPart:
+    """One text field of one prompt that feeds a column of the chain."""
+
+    prompt_id: str
+    field_id: str
+    required: bool  # an empty value is a gap (default: the field's own ``required``)
+
+
+@dataclass(frozen=True, slots=True)
+class ChainColumn:
+    id: str  # one of CHAIN_COLUMNS
+    title: str
+    parts: tuple[ChainPart, ...]
+
+    @property
+    def prompt_ids(self) -> tuple[str, ...]:
+        """The prompts this column links to, in order (each is one link of the chain)."""
+        return tuple(dict.fromkeys(p.prompt_id for p in self.parts))
+
+
+@dataclass(frozen=True, slots=True)
+class Chain:
+    """A prompt set's theory-of-change chain: three columns, each fed by prompt fields.
+    ``min_chars``: a link whose answer (its parts in the chain, together) is shorter than
+    this is too short to use (0: no such check)."""
+
+    columns: tuple[ChainColumn, ...]
+    min_chars: int = 0
+
+    @property
+    def prompt_ids(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(pid for c in self.columns for pid in c.prompt_ids))
+
 
 @dataclass(frozen=True, slots=True)
 class PromptSet:
@@ -120,6 +196,7 @@ class PromptSet:
     prompts: tuple[Prompt, ...]
     source_file: str = ""
     answers: AnswerMode = "individual"  # default answer mode for sessions of this set
+    chain: Chain | None = None  # the theory-of-change chain its answers make, if declared
 
     @property
     def minutes(self) -> int | None:

@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 LATE_AFTER = timedelta(seconds=30)
 RETRY_AFTER = timedelta(minutes=1)
 MAX_ATTEMPTS = 3
+IDLE_SLEEP = timedelta(days=365)
 
 
 def iso(moment: datetime) -> str:
@@ -168,10 +169,10 @@ class Scheduler:
             self._checked_at = now
             self.idle.set()
             self._went_idle.set()
-            if nxt is None:
-                await self._wake.wait()
-            else:
-                await self.clock.sleep_until(datetime.fromisoformat(nxt), self._wake)
+            # With nothing scheduled, sleep "for a year": the clock (a test's ManualClock moving)
+            # or a new job (the wake event) ends the sleep sooner.
+            until = datetime.fromisoformat(nxt) if nxt is not None else now + IDLE_SLEEP
+            await self.clock.sleep_until(until, self._wake)
 
     async def _run(self, job: JobRow, now: datetime) -> None:
         handler = self._handlers.get(job.kind)

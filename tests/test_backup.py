@@ -13,8 +13,8 @@ import pytest
 from bot.cli import main
 from bot.emulator import EmulatedMessage, Member
 from bot.models import Library
-from tests.bot.conftest import World, make_world
-from tests.bot.test_session_flow import answer
+from tests.discord_layer.conftest import World, make_world
+from tests.discord_layer.test_session_flow import answer
 
 
 @pytest.fixture
@@ -135,7 +135,8 @@ async def test_restore_applies_later_erasures_again(world: World, tmp_path: Path
     restored = answers_in(db_path)
     assert w.alice.id not in restored  # her erasure survived the restore
     assert restored[w.bob.id] == {'{"change": "bob: keep me", "for-whom": "bob: keep me", '
-                                  '"evidence": "bob: keep me", "how-identified": "bob: keep me"}'}
+                                  '"evidence": "bob: keep me", "how-identified": "bob: keep me", '
+                                  '"examples": []}'}
     assert not db_path.with_name(db_path.name + "-wal").exists()
     kept = list(db_path.parent.glob("bot.db.replaced-*Z"))  # (with its -wal, -shm)
     assert kept and str(kept[0]) in report  # the replaced database is kept, and named

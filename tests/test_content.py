@@ -94,8 +94,12 @@ def test_key_questions_prompt_set(bundled: Library, set_id: str) -> None:
         assert prompt.key_question == prompt.id
         # The prompt asks the panel's question, word for word.
         assert prompt.question == bundled.key_questions[prompt.id].text
-        # at most 4 text fields: a form holds 5 components, one is kept for a cite field
-        assert 1 <= len(prompt.fields) <= 4
+        # 4 text fields and one that cites the linked examples: a form holds 5 components
+        assert len(prompt.fields) == 5
+        assert [f.kind for f in prompt.fields] == ["text"] * 4 + ["cite"]
+        cite = prompt.cite_field
+        assert cite is not None and cite.label == "Seminar examples that informed this"
+        assert not cite.required and prompt.cite_limit(cite) == len(prompt.examples)
         assert any(f.required for f in prompt.fields)
         assert prompt.examples
         for link in prompt.examples:
@@ -112,7 +116,7 @@ def test_key_question_fields_fit_the_questions(bundled: Library, set_id: str) ->
     value for money (required: it is half the question); short fields line up across
     groups."""
     pset = bundled.prompt_sets[set_id]
-    fields = {p.id: {f.id: f for f in p.fields} for p in pset.prompts}
+    fields = {p.id: {f.id: f for f in p.fields if not f.is_cite} for p in pset.prompts}
     assert list(fields["identify-change"]) == ["change", "for-whom", "evidence",
                                                "how-identified"]
     assert list(fields["scale-and-sustain"]) == ["intervention", "fit", "scale", "sustain"]
@@ -123,7 +127,7 @@ def test_key_question_fields_fit_the_questions(bundled: Library, set_id: str) ->
                   fields["scale-and-sustain"]["intervention"],
                   fields["measure-impact"]["first-outcome"]):
         assert short.style == "short" and short.max_length <= 200
-    placeholders = [f.placeholder for p in pset.prompts for f in p.fields]
+    placeholders = [f.placeholder for p in fields.values() for f in p.values()]
     assert all(placeholders) and len(set(placeholders)) == len(placeholders)
 
 
@@ -188,6 +192,26 @@ VALID_SET: dict[str, Any] = {
         }
     ],
 }
+
+# a valid chain for VALID_SET once its prompt has three fields (see _chain)
+CHAIN: dict[str, Any] = {
+    "min_chars": 20,
+    "change": {"first": ["answer"]},
+    "intervention": {"first": ["f1"]},
+    "impact": {"first": [{"field": "f2", "required": True}]},
+}
+
+
+def _chain(**columns: Any) -> Mutation:
+    """VALID_SET with fields answer, f1 and f2 (f2 optional) and CHAIN, ``columns`` changed
+    (a column given as None is left out)."""
+
+    def mutate(data: dict[str, Any]) -> None:
+        data["prompts"][0]["fields"] += [_field(1), _field(2, required=False)]
+        chain = {**CHAIN, **columns}
+        data["chain"] = {k: v for k, v in chain.items() if v is not None}
+
+    return mutate
 
 VALID_EXAMPLE: dict[str, Any] = {
     "id": "organiser-example",
@@ -363,6 +387,52 @@ PROMPT_CASES = [
      "example 'holmes-costs-value' is not linked to key question 'identify-change', so "
      "/examples would not list it for that question: link it in "
      "content/examples/research.yaml (its questions:) or remove it here"),
+    # cite fields
+    ("cite-with-style", _set("prompts.0.fields", [_field(1), _field(2, kind="cite",
+                                                                 style="short")]),
+     "prompts[0].fields[1].style", "style is for text fields; a cite field is a list"),
+    ("cite-with-max-length", _set("prompts.0.fields", [_field(1), _field(2, kind="cite",
+                                                                      max_length=10)]),
+     "prompts[0].fields[1].max_length", "max_length is for text fields"),
+    ("two-cite-fields", _set("prompts.0.fields", [_field(1), _field(2, kind="cite"),
+                                                  _field(3, kind="cite")]),
+     "prompts[0].fields[2].kind", "a prompt has at most one cite field"),
+    ("bad-kind", _set("prompts.0.fields.0.kind", "select"), "prompts[0].fields[0].kind",
+     "kind must be 'text' or 'cite', got 'select'"),
+    ("max-values-on-text", _set("prompts.0.fields.0.max_values", 2),
+     "prompts[0].fields[0].max_values", "max_values is for cite fields (kind: cite)"),
+    ("cite-max-values-too-many", _set("prompts.0.fields", [_field(1), _field(
+        2, kind="cite", max_values=26)]), "prompts[0].fields[1].max_values",
+     "max_values is 26; the limit is 25"),
+    ("cite-with-five-text-fields", _set("prompts.0.fields", [
+        *(_field(i) for i in range(5)), _field(9, kind="cite")]), "prompts[0].fields",
+     "has 6 fields; the limit is 5"),
+    ("cite-without-linked-examples",
+     lambda data: data["prompts"][0].pop("key_question") and data["prompts"][0].pop(
+         "examples") and data["prompts"][0]["fields"].append(_field(2, kind="cite")),
+     "prompts[0].fields", "field 'f2' cites examples, but this prompt has no linked "
+     "examples to choose from"),
+    # the chain
+    ("chain-unknown-prompt", _chain(impact={"frist": ["f2"]}),
+     "chain.impact.frist", "unknown prompt 'frist' in this set (did you mean 'first'?)"),
+    ("chain-unknown-field", _chain(impact={"first": ["answr"]}),
+     "chain.impact.first[0]", "unknown field 'answr' of prompt 'first' (did you mean "
+     "'answer'?)"),
+    ("chain-column-without-parts", _chain(intervention={}),
+     "chain.intervention", "column 'intervention' has no parts"),
+    ("chain-prompt-without-fields", _chain(intervention={"first": []}),
+     "chain.intervention.first", "expected a list of field ids of prompt 'first'"),
+    ("chain-column-missing", _chain(impact=None),
+     "chain.impact", "required key 'impact' is missing"),
+    ("chain-unknown-column", _chain(outcome={"first": ["f2"]}),
+     "chain.outcome", "unknown key 'outcome'"),
+    ("chain-part-twice", _chain(impact={"first": ["f2", "f2"]}),
+     "chain.impact.first[1]", "field 'f2' of prompt 'first' is in the chain twice"),
+    ("chain-cite-field", lambda data: _chain()(data) or data["prompts"][0]["fields"].append(
+        _field(3, kind="cite")) or data["chain"].update(impact={"first": ["f3"]}),
+     "chain.impact.first[0]", "field 'f3' cites examples; the chain takes text fields"),
+    ("chain-min-chars-negative", _chain(min_chars=-1),
+     "chain.min_chars", "min_chars is -1; it must be at least 0"),
     ("look-at-needed-without-key-question",
      lambda data: data["prompts"][0].pop("key_question")
      and data["prompts"][0]["examples"][0].pop("look_at"),
@@ -378,6 +448,25 @@ def test_valid_organiser_set_loads(tmp_path: Path) -> None:
     assert pset.prompts[0].fields[0].max_length == 500
     assert pset.prompts[0].fields[0].placeholder == "Write here"
     assert pset.source_file.endswith("prompts/organiser.yaml")
+
+
+def test_a_valid_chain_and_cite_field_load(tmp_path: Path) -> None:
+    data = copy.deepcopy(VALID_SET)
+    _chain()(data)
+    data["prompts"][0]["fields"].append({"id": "cited", "label": "Examples", "kind": "cite",
+                                         "required": True, "max_values": 3})
+    write(tmp_path / "prompts" / "organiser.yaml", data)
+    library = load_library([BUNDLED_CONTENT_DIR], [BUNDLED_PROMPTS_DIR, tmp_path / "prompts"])
+    pset = library.prompt_sets["organiser-set"]
+    prompt = pset.prompts[0]
+    cite = prompt.cite_field
+    assert cite is not None and cite.required and cite.max_values == 3
+    assert prompt.cite_limit(cite) == 3 and len(prompt.examples) > 3
+    assert pset.chain is not None and pset.chain.min_chars == 20
+    assert [(c.id, [(p.prompt_id, p.field_id, p.required) for p in c.parts])
+            for c in pset.chain.columns] == [
+        ("change", [("first", "answer", True)]), ("intervention", [("first", "f1", True)]),
+        ("impact", [("first", "f2", True)])]  # f2 is optional, but required in the chain
 
 
 @pytest.mark.parametrize(("mutate", "key", "message"),

@@ -16,7 +16,7 @@ from bot.engine import (
     SessionAlreadyLive,
     WorkshopError,
 )
-from bot.models import Prompt
+from bot.models import FieldValue, Prompt
 from bot.storage import SaveOutcome, SessionStatus
 
 GUILD, OTHER_GUILD = 1001, 2002
@@ -24,8 +24,10 @@ CHANNEL = 501
 FACILITATOR = 9
 
 
-def full_answer(prompt: Prompt, text: str = "An answer") -> dict[str, str]:
-    return {f.id: text[: f.max_length] for f in prompt.fields}
+def full_answer(prompt: Prompt, text: str = "An answer") -> dict[str, FieldValue]:
+    """Every field filled: text, and the first linked example cited."""
+    return {f.id: list(prompt.example_ids[:1]) if f.is_cite else text[: f.max_length]
+            for f in prompt.fields}
 
 
 async def start(engine: Engine, channel: int = CHANNEL, **kw: object):
@@ -108,7 +110,7 @@ async def test_submit_edit_and_read_back(engine: Engine) -> None:
     assert not sub2.created and not sub2.first_in_guild
     mine = await engine.my_answers(GUILD, 42)
     assert len(mine) == 1
-    assert set(mine[0].fields.values()) == {"second"}
+    assert mine[0].fields == full_answer(prompt, "second")
     assert mine[0].display_name == "Priya K"
     status = await engine.status(GUILD, CHANNEL)
     assert status.participants == 1
@@ -264,7 +266,7 @@ async def test_a_new_engine_starts_from_the_database(engine: Engine) -> None:
     await engine.close(GUILD, CHANNEL + 1)
     fresh = await Engine.create(engine.db, engine.library)  # as after a restart
     assert fresh.peek_live(GUILD, CHANNEL) == await engine.live_session(GUILD, CHANNEL)
-    assert fresh.peek_answer(s.id, p.id, 7) == {f.id: "kept" for f in p.fields}
+    assert fresh.peek_answer(s.id, p.id, 7) == full_answer(p, "kept")
     assert fresh.peek_live(GUILD, CHANNEL + 1) is None
     assert fresh.peek_session(GUILD, closed.id) is None
     assert (await fresh.session(GUILD, closed.id)).status is SessionStatus.CLOSED

@@ -34,10 +34,10 @@ from bot.exports import (
     slugify,
 )
 from bot.exports import data as export_data
-from bot.exports.common import FORMULA_TRIGGERS
+from bot.exports.common import FORMULA_TRIGGERS, csv_restore
 from bot.exports.markdown import MD_SPECIALS, md_block, md_escape
 from bot.exports.xlsx_writer import sheet_names
-from bot.models import Library
+from bot.models import AnswerField, Library, Prompt
 from bot.storage import Database, SessionRow
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -86,7 +86,28 @@ def dangerous(text: str) -> bool:
     return bool(text) and text[0] in FORMULA_TRIGGERS
 
 
-Stored = dict[tuple[int, str, int], dict[str, str]]
+def looks_like_formula(cell: str) -> bool:
+    """A cell a spreadsheet could take for a formula, even one that trims what it reads."""
+    return cell.lstrip(' \t\r\n"\u200b\ufeff')[:1] in ("=", "+", "-", "@")
+
+
+Stored = dict[tuple[int, str, int], dict[str, Any]]
+
+
+def texts(fields: dict[str, Any]) -> dict[str, str]:
+    """A stored answer's text fields (its citations apart)."""
+    return {k: v for k, v in fields.items() if isinstance(v, str)}
+
+
+def text_fields(prompt: Prompt) -> list[AnswerField]:
+    return [f for f in prompt.fields if not f.is_cite]
+
+
+def citing(prompt: Prompt, k: int) -> list[str]:
+    """What the k-th answer cites: none, one or two of the prompt's examples, in turn."""
+    ids = prompt.example_ids
+    chosen = {ids[k % len(ids)], ids[(k + 1) % len(ids)]}
+    return [e for e in ids if e in chosen][: k % 3]  # (stored in the prompt's order)
 
 
 @dataclasses.dataclass
@@ -107,12 +128,16 @@ async def populate(engine: Engine) -> World:
                               set_id="key-questions", started_by=FACILITATOR, pace="self",
                               anonymous=True)
     pset = engine.library.prompt_sets["key-questions"]
-    texts = cycle(TEXTS)
+    said = cycle(TEXTS)
     stored: Stored = {}
+    k = 0
     for session, people in ((named, NAMED), (anon, ANON)):
         for uid, name in people.items():
             for prompt in pset.prompts:
-                values = {f.id: next(texts)[: f.max_length] for f in prompt.fields}
+                values: dict[str, Any] = {
+                    f.id: citing(prompt, k) if f.is_cite else next(said)[: f.max_length]
+                    for f in prompt.fields}
+                k += 1
                 await engine.submit(GUILD, session.id, prompt.id, user_id=uid,
                                     display_name=name, values=values)
                 stored[(session.id, prompt.id, uid)] = values
@@ -120,7 +145,8 @@ async def populate(engine: Engine) -> World:
     first = pset.prompts[0]
     assert first.id == EDITED_PROMPT
     uid = next(iter(NAMED))
-    values = {f.id: f"Edited {f.id} 🙂" for f in first.fields}
+    values = {f.id: citing(first, 2) if f.is_cite else f"Edited {f.id} 🙂"
+              for f in first.fields}
     await engine.submit(GUILD, named.id, first.id, user_id=uid, display_name="Priya K.",
                         values=values)
     stored[(named.id, first.id, uid)] = values
@@ -167,14 +193,19 @@ async def test_csv_reads_back_as_stored_with_injection_neutralised(
     header, body = rows[0], rows[1:]
     assert header == ["Workshop", "Group", "Session", "Prompt", "Prompt title", "Question",
                       "Field", "Participant", "Answer", "Submitted at (UTC)",
-                      "Updated at (UTC)"]
+                      "Updated at (UTC)", "Dots", "Comments",
+                      "Contributors", "Versions", "Examples cited"]
     pset = library.prompt_sets["key-questions"]
-    assert len(body) == sum(len(fields) for fields in world.stored.values())  # a row a field
+    # a row a text field; the examples an answer cites in the last column of each of its rows
+    assert len(body) == sum(len(texts(fields)) for fields in world.stored.values())
     labels = {(p.id, f.label): (p, f) for p in pset.prompts for f in p.fields}
     seen: dict[tuple[int, str, int], dict[str, str]] = {}
+    cited: dict[tuple[int, str, int], set[str]] = {}
     for (workshop, group, session, number, title, question, label, participant, answer,
-         submitted, updated) in body:
+         submitted, updated, dots, comments, contributors, versions, examples) in body:
         assert workshop == "Leeds seminar"
+        assert (dots, comments) == ("0", "")  # no gallery walk or vote in this workshop
+        assert (contributors, versions) == ("", "")  # no group answers either
         sid = int(session)
         assert group == ("Group A" if sid == world.named.id else "'=Group B 🙂")
         prompt = pset.prompt_by_number(int(number))
@@ -185,18 +216,21 @@ async def test_csv_reads_back_as_stored_with_injection_neutralised(
             assert participant == "'=Bob Formula"
         uid = who_is(world, sid, participant.removeprefix("'"))
         assert participant.removeprefix("'") == participant_of(world, sid, uid, prompt.id)
-        seen.setdefault((sid, prompt.id, uid), {})[fieldinfo.id] = answer
+        seen.setdefault((sid, prompt.id, uid), {})[fieldinfo.id] = csv_restore(answer)
+        cited.setdefault((sid, prompt.id, uid), set()).add(csv_restore(examples))
         for stamp in (submitted, updated):
             assert datetime.fromisoformat(stamp).utcoffset() == timedelta(0)
     assert seen.keys() == world.stored.keys()
     for key, fields in world.stored.items():
-        for fid, text in fields.items():
-            expected = "'" + text if dangerous(text) else text
-            assert seen[key][fid] == expected, (key, fid)
+        for fid, text in texts(fields).items():
+            assert seen[key][fid] == text, (key, fid)  # read back exactly
+        titles = "; ".join(library.examples[e].title for e in fields["examples"])
+        assert cited[key] == {titles}, key  # (the same on each row of the answer)
+    assert any(len(fields["examples"]) == 2 for fields in world.stored.values())
     # every free-text cell is safe, not only answers
     for row in body:
         for cell in (row[0], row[1], row[4], row[5], row[6], row[7], row[8]):
-            assert not dangerous(cell), row
+            assert not looks_like_formula(cell), row
 
 
 async def test_csv_injection_set_exactly(db: Database, library: Library, engine: Engine,
@@ -210,9 +244,10 @@ async def test_csv_injection_set_exactly(db: Database, library: Library, engine:
     result = await export(db, library, "csv", tmp_path, ExportScope.session(s.id))
     answers = [row[8] for row in read_csv(result.path)[1:]]
     assert answers == [
-        "'=1+1", "'+1", "'-2+3", "'@SUM(A1)", "'\t=1+1", "'\r=1+1", "'\n=1+1",
-        "'=HYPERLINK(\"http://evil\")", "{=1+1}", "a,=1+1", '"=1+1"',
+        "'=1+1", "'+1", "'-2+3", "'@SUM(A1)", "\t'=1+1", "\r'=1+1", "\n'=1+1",
+        "'=HYPERLINK(\"http://evil\")", "{=1+1}", "a,'=1+1", '\'"=1+1"',
     ]
+    assert [csv_restore(a) for a in answers] == INJECTIONS
 
 
 # --- XLSX ------------------------------------------------------------------------------------
@@ -247,19 +282,20 @@ async def test_xlsx_reads_back_as_text_never_formulas(
         assert b"<f>" not in content and b"<f " not in content, name
     wb = openpyxl.load_workbook(result.path)
     pset = library.prompt_sets["key-questions"]
-    assert wb.sheetnames[0] == "Overview"
-    assert len(wb.sheetnames) == 1 + len(pset.prompts)
+    assert wb.sheetnames[:3] == ["Overview", "Theory of change", "Citations"]
+    assert len(wb.sheetnames) == 3 + len(pset.prompts)
     for ws in wb.worksheets:
         assert len(ws.title) <= 31 and not set(ws.title) & set("[]:*?/\\")
         for row in ws.iter_rows():
             for c in row:
                 assert c.data_type != "f", (ws.title, c.coordinate, c.value)
     seen: dict[tuple[int, str, int], dict[str, str]] = {}
-    for prompt, ws in zip(pset.prompts, wb.worksheets[1:], strict=True):
+    for prompt, ws in zip(pset.prompts, wb.worksheets[3:], strict=True):
         assert ws.freeze_panes == "C3"
         header = [c.value for c in ws[2]]
-        assert header == ["Group", "Participant", *(f.label for f in prompt.fields),
-                          "Submitted at (UTC)", "Edited at (UTC)"]
+        assert header == ["Group", "Participant", *(f.label for f in text_fields(prompt)),
+                          "Submitted at (UTC)", "Edited at (UTC)", "Dots", "Comments",
+                          "Contributors", "Versions", "Examples cited"]
         assert prompt.question in ws["A1"].value
         for row in ws.iter_rows(min_row=3):
             group, participant = row[0].value, row[1].value
@@ -269,13 +305,16 @@ async def test_xlsx_reads_back_as_text_never_formulas(
             assert group == ("Group A" if sid == world.named.id else "=Group B 🙂")
             assert row[0].data_type == "s"  # "=Group B" stays text
             values = {}
-            for f, c in zip(prompt.fields, row[2:], strict=False):
+            for f, c in zip(text_fields(prompt), row[2:], strict=False):
                 assert c.data_type == "s", (c.coordinate, c.value)
                 values[f.id] = ooxml_unescape(c.value)
             seen[(sid, prompt.id, uid)] = values
-            submitted = row[2 + len(prompt.fields)].value
+            submitted = row[2 + len(text_fields(prompt))].value
             assert isinstance(submitted, datetime)  # a real date-time cell, in UTC
-    assert seen == {k: v for k, v in world.stored.items()}
+            cited = [library.examples[e].title
+                     for e in world.stored[(sid, prompt.id, uid)]["examples"]]
+            assert row[header.index("Examples cited")].value == ("\n".join(cited) or None)
+    assert seen == {k: texts(v) for k, v in world.stored.items()}
     # the overview's counts match the rows
     ov = wb["Overview"]
     assert overview_fact(ov, "Answers") == world.answers
@@ -348,8 +387,10 @@ async def test_json_is_the_complete_record(db: Database, library: Library, world
         "id": pset.prompts[0].fields[0].id, "label": pset.prompts[0].fields[0].label,
         "style": pset.prompts[0].fields[0].style,
         "required": pset.prompts[0].fields[0].required,
-        "max_length": pset.prompts[0].fields[0].max_length,
+        "max_length": pset.prompts[0].fields[0].max_length, "kind": "text",
     }
+    assert first["fields"][-1] == {"id": "examples", "kind": "cite", "required": False,
+                                   "label": "Seminar examples that informed this"}
     assert [e["id"] for e in first["examples"]] == [
         e.example_id for e in pset.prompts[0].examples]
     assert all(e["title"] and e["look_at"] for e in first["examples"])
@@ -451,7 +492,7 @@ async def test_markdown_report(db: Database, library: Library, world: World,
 # --- privacy ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("fmt", ["csv", "xlsx", "json", "md"])
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "json", "md", "html"])
 async def test_anonymous_export_has_no_names_or_ids(
     db: Database, library: Library, world: World, tmp_path: Path, fmt: str
 ) -> None:
@@ -473,7 +514,7 @@ async def test_anonymous_export_has_no_names_or_ids(
         assert b"P01" in session_file.read_bytes() and b"P03" in session_file.read_bytes()
 
 
-@pytest.mark.parametrize("fmt", ["csv", "xlsx", "md"])
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "md", "html"])
 async def test_named_export_shows_names_but_never_user_ids(
     db: Database, library: Library, world: World, tmp_path: Path, fmt: str
 ) -> None:
@@ -521,7 +562,7 @@ async def test_workshop_scope_fills_the_group_column(db: Database, library: Libr
     result = await export(db, library, "csv", tmp_path)
     groups = [row[1] for row in read_csv(result.path)[1:]]
     assert set(groups) == {"Group A", "'=Group B 🙂"}
-    fields = sum(len(p.fields) for p in library.prompt_sets["key-questions"].prompts)
+    fields = sum(len(text_fields(p)) for p in library.prompt_sets["key-questions"].prompts)
     assert groups.count("Group A") == groups.count("'=Group B 🙂") == 3 * fields
 
 
@@ -553,12 +594,13 @@ def test_format_parsing() -> None:
     assert ExportFormat.parse("markdown") is ExportFormat.MD
     assert ExportFormat.parse(" XLSX ") is ExportFormat.XLSX
     assert ExportFormat.parse(".json") is ExportFormat.JSON
-    assert [f.value for f in ExportFormat] == ["csv", "xlsx", "json", "md"]
-    with pytest.raises(ExportError, match="csv, xlsx, json, md"):
+    assert ExportFormat.parse("HTML") is ExportFormat.HTML
+    assert [f.value for f in ExportFormat] == ["csv", "xlsx", "json", "md", "html"]
+    with pytest.raises(ExportError, match="csv, xlsx, json, md, html"):
         ExportFormat.parse("pdf")
 
 
-@pytest.mark.parametrize("fmt", ["csv", "xlsx", "json", "md"])
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "json", "md", "html"])
 async def test_prompt_set_missing_from_library(db: Database, library: Library, world: World,
                                                tmp_path: Path, fmt: str) -> None:
     result = await export(db, Library(), fmt, tmp_path)
@@ -578,6 +620,10 @@ async def test_prompt_set_missing_from_library(db: Database, library: Library, w
         first = library.prompt_sets["key-questions"].prompts[0]
         assert header[2:2 + len(first.fields)] == [f.id for f in first.fields]  # by id
         assert ws.max_row == 2 + 6
+    if fmt == "html":
+        text = result.path.read_text(encoding="utf-8")
+        assert text.count("This prompt is no longer in the loaded prompt files") == 3
+        assert '<h2 id="prompt-1-h">identify-change</h2>' in text
 
 
 async def test_xlsx_gets_columns_for_fields_a_prompt_has_lost(
@@ -591,16 +637,18 @@ async def test_xlsx_gets_columns_for_fields_a_prompt_has_lost(
         pset.id: dataclasses.replace(pset, prompts=(shrunk, *pset.prompts[1:])),
     })
     result = await export(db, lib, "xlsx", tmp_path)
-    ws = openpyxl.load_workbook(result.path).worksheets[1]
+    ws = openpyxl.load_workbook(result.path)["1. Identifying the change"]
     header = [c.value for c in ws[2]]
     lost = [f.id for f in first.fields[1:]]
     assert header == ["Group", "Participant", first.fields[0].label, *lost,
-                      "Submitted at (UTC)", "Edited at (UTC)"]
+                      "Submitted at (UTC)", "Edited at (UTC)", "Dots", "Comments",
+                      "Contributors", "Versions"]
     values = {r[1].value: [c.value for c in r[2:2 + len(first.fields)]]
               for r in ws.iter_rows(min_row=3)}
+    stored = world.stored[(world.named.id, first.id, 333333333333333333)]
+    # (the citations, once a cite field the prompt has lost, are shown as their ids)
     assert values["Ｌｉｎ 林 *star*"] == [
-        world.stored[(world.named.id, first.id, 333333333333333333)][f.id]
-        for f in first.fields]
+        "; ".join(stored[f.id]) if f.is_cite else stored[f.id] for f in first.fields]
     # the CSV keeps them too, labelled by id
     result = await export(db, lib, "csv", tmp_path)
     labels = {row[6] for row in read_csv(result.path)[1:] if row[3] == "1"}
@@ -677,7 +725,7 @@ async def test_every_export_is_audited_without_answer_text(
     assert detail["session_id"] == world.anon.id
     dumped = json.dumps([e[3] for e in entries], ensure_ascii=False)
     for fields in world.stored.values():
-        for text in fields.values():
+        for text in texts(fields).values():
             if len(text) > 4:
                 assert text not in dumped
     for name in ANON.values():
@@ -788,15 +836,16 @@ def test_file_name_examples() -> None:
 # --- the benchmark never rots ----------------------------------------------------------------
 
 
-def test_bench_smoke(tmp_path: Path) -> None:
+@pytest.mark.parametrize("extra", [[], ["--synthesis"]], ids=["plain", "synthesis"])
+def test_bench_smoke(tmp_path: Path, extra: list[str]) -> None:
     proc = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "export.py"), "--answers", "200",
-         "--dir", str(tmp_path)],
+         "--dir", str(tmp_path), *extra],
         capture_output=True, text=True, timeout=300, check=False, cwd=ROOT,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     lines = proc.stdout.splitlines()
-    for fmt in ("csv", "json", "md", "xlsx"):
+    for fmt in ("csv", "json", "md", "xlsx", "html"):
         assert any(re.match(rf"{fmt}\s+200 answers\s+[\d.]+ s", line) for line in lines), \
             proc.stdout
 
@@ -808,4 +857,5 @@ def test_csv_reader_agrees_with_csv_module() -> None:
     buf = io.StringIO()
     buf.write(",".join(csv_cell(c) for c in cells) + "\r\n")
     back = next(csv.reader(io.StringIO(buf.getvalue(), newline="")))
-    assert back == [("'" + c if dangerous(c) else c) for c in cells]
+    assert [csv_restore(b) for b in back] == cells
+    assert not any(looks_like_formula(b) for b in back)

@@ -13,8 +13,10 @@ from bot.storage import GROUP, SessionStatus
 G = 7
 
 
-def fill(prompt, text: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    return {f.id: f"{text} ({f.id})" for f in prompt.fields}
+def fill(prompt, text: str) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """Every text field, and the prompt's first example cited."""
+    return {f.id: list(prompt.example_ids[:1]) if f.is_cite else f"{text} ({f.id})"
+            for f in prompt.fields}
 
 
 async def group(engine: Engine, channel: int = 1, name: str = "g1", **kw: object):
@@ -157,3 +159,76 @@ async def test_moving_a_whole_workshop(engine: Engine) -> None:
     closed = await engine.move_workshop(G, "groups", "close")
     assert len(closed.moved) == 6
     assert engine.live_groups(moved.workshop) == []
+
+
+async def test_exports_of_a_group_mode_workshop_in_every_format(
+    engine: Engine, library, tmp_path  # type: ignore[no-untyped-def]
+) -> None:
+    import csv
+    import io
+    import json
+
+    import openpyxl
+
+    from bot.exports import ExportScope, export_to_dir
+
+    named = await group(engine, channel=1, name="Named group")
+    anon = await group(engine, channel=2, name="Anonymous group", anonymous=True)
+    p = engine.live_prompt(named)
+    for session in (named, anon):
+        await engine.submit(G, session.id, p.id, user_id=10, display_name="Asha Secret",
+                            values=fill(p, f"{session.group_name} draft"), base_version=0)
+        await engine.submit(G, session.id, p.id, user_id=11, display_name="Ben Secret",
+                            values=fill(p, f"{session.group_name} final"), base_version=1)
+
+    async def export(fmt: str) -> bytes:
+        result = await export_to_dir(engine.db, library, guild_id=G,
+                                     scope=ExportScope.workshop("groups"), fmt=fmt,
+                                     out_dir=tmp_path / fmt, actor_id=None)
+        assert result.answers == 2  # one answer per group per prompt
+        return result.path.read_bytes()
+
+    rows = list(csv.reader(io.StringIO((await export("csv")).decode("utf-8-sig"))))
+    header, body = rows[0], rows[1:]
+    assert header[-3:] == ["Contributors", "Versions", "Examples cited"]
+    by_group = {(r[1], r[7]): (r[-3], r[-2]) for r in body}
+    assert by_group == {("Named group", "Group answer"): ("Asha Secret, Ben Secret", "2"),
+                        ("Anonymous group", "Group answer"): ("P01, P02", "2")}
+    assert {r[8] for r in body if r[1] == "Named group"} == {
+        v for v in fill(p, "Named group final").values() if isinstance(v, str)}
+    # the group's answer cites the prompt's first example (by title, on each of its rows)
+    assert {r[-1] for r in body} == {library.examples[p.example_ids[0]].title}
+
+    doc = json.loads(await export("json"))
+    answers = {a["group"]: a for a in doc["answers"]}
+    assert answers["Named group"]["contributors"] == ["Asha Secret", "Ben Secret"]
+    assert [(v["version"], v["participant"]) for v in answers["Named group"]["history"]] == \
+        [(1, "Asha Secret"), (2, "Ben Secret")]
+    assert answers["Named group"]["history"][0]["fields"] == fill(p, "Named group draft")
+    anon_history = answers["Anonymous group"]["history"]
+    assert [v["participant"] for v in anon_history] == ["P01", "P02"]
+    assert all(v["saved_at"][16:] == ":00.000+00:00" for v in anon_history)
+    session_info = {s["group"]: s for s in doc["sessions"]}
+    assert session_info["Named group"]["participants"] == 2
+
+    workbook = openpyxl.load_workbook(io.BytesIO(await export("xlsx")))
+    assert workbook.sheetnames[:3] == ["Overview", "Theory of change", "Citations"]
+    sheet = workbook.worksheets[3]  # the first prompt's
+    head = [c.value for c in sheet[2]]
+    values = [{h: c.value for h, c in zip(head, row, strict=False)}
+              for row in sheet.iter_rows(min_row=3)]
+    assert {(v["Group"], v["Contributors"], v["Versions"]) for v in values} == {
+        ("Named group", "Asha Secret, Ben Secret", 2), ("Anonymous group", "P01, P02", 2)}
+
+    markdown = (await export("md")).decode("utf-8")
+    assert "**Group answer** (2 versions by Asha Secret, Ben Secret)" in markdown
+    assert "**Group answer** (2 versions by P01, P02)" in markdown
+    anonymous_part = markdown[markdown.index("Anonymous group"):]
+    anonymous_part = anonymous_part[:anonymous_part.find("Named group")
+                                    if "Named group" in anonymous_part else None]
+    assert "Secret" not in anonymous_part
+
+    page = (await export("html")).decode("utf-8")
+    assert "Asha Secret" in page and "2 versions" in page
+    anonymous_page = page[page.index("Anonymous group"):]
+    assert "P01" in page and "Secret" not in anonymous_page[:anonymous_page.find("Named")]

@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_SETS = len(list((ROOT / "prompts").glob("*.yaml")))
 BUNDLED_YAML = sorted(p.relative_to(ROOT).as_posix()
                       for folder in ("content", "prompts") for p in (ROOT / folder).rglob("*.yaml"))
-EXPORT_SUFFIXES = [".csv", ".json", ".md", ".xlsx"]
+EXPORT_SUFFIXES = [".csv", ".html", ".json", ".md", ".xlsx"]  # every format the demo writes
 VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]["version"]
 BIN = "Scripts" if os.name == "nt" else "bin"
 

@@ -145,3 +145,15 @@ async def test_a_handler_that_reschedules_its_job_keeps_it(db: Database) -> None
         assert len(runs) == 2 and await s.job("daily", "k") is not None
     finally:
         await s.stop()
+
+
+async def test_settled_returns_when_nothing_is_scheduled(db: Database) -> None:
+    clock = ManualClock()
+    s = Scheduler(db, clock)
+    s.start()
+    try:
+        await idle(s)
+        clock.advance(hours=1)  # no job at all: the loop still looks again, and settles
+        await idle(s)
+    finally:
+        await s.stop()

@@ -102,6 +102,11 @@ def _resolved(b: Build, prompt: Prompt, place: PromptPlace,
             place.file.problem((*place.path, "key_question"), (
                 f"{len(links)} examples are linked to key question {kq!r} (in the examples' "
                 f"files and this prompt's list); a card shows at most {MAX_LINKED_EXAMPLES}"))
+    cite = prompt.cite_field
+    if cite is not None and not links:
+        place.file.problem((*place.path, "fields"), (
+            f"field {cite.id!r} cites examples, but this prompt has no linked examples to "
+            "choose from: give it a key_question or an examples: list, or remove the field"))
     return replace(prompt, examples=tuple(links))
 
 

@@ -5,10 +5,16 @@ from __future__ import annotations
 
 import re
 
-from bot.models import MAX_ANSWER_LENGTH, MAX_FIELDS, MAX_LABEL, MAX_LINKED_EXAMPLES
+from bot.models import (
+    FIELD_KINDS,
+    MAX_ANSWER_LENGTH,
+    MAX_FIELDS,
+    MAX_LABEL,
+    MAX_LINKED_EXAMPLES,
+)
 
 __all__ = [  # the models' Discord limits, re-exported so this is the one place to look
-    "MAX_ANSWER_LENGTH", "MAX_FIELDS", "MAX_LABEL", "MAX_LINKED_EXAMPLES",
+    "FIELD_KINDS", "MAX_ANSWER_LENGTH", "MAX_FIELDS", "MAX_LABEL", "MAX_LINKED_EXAMPLES",
 ]
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,49}$")

@@ -5,6 +5,20 @@ a prompt may suggest how many minutes it takes (``minutes:``, shown on its card)
 prompt's ``examples:`` list gives the order (and, optionally, the ``look_at`` wording) of
 examples on its card; for a prompt with a ``key_question`` the card also shows every other
 example linked to that question (see :func:`bot.content.library.load_library`).
+
+A field is a text box (``kind: text``, the default) or a multi-select of the prompt's linked
+examples (``kind: cite``: which seminar examples informed the answer; at most one a prompt).
+A set may declare its theory-of-change ``chain:``: for each of the three columns
+(:data:`bot.models.CHAIN_COLUMNS`), the prompts and text fields that feed it::
+
+    chain:
+      min_chars: 80          # a link answered in fewer characters is too short to use
+      change:
+        identify-change: [change, for-whom]
+      intervention:
+        scale-and-sustain: [intervention, {field: sustain, required: true}]
+      impact:
+        measure-impact: [first-outcome, value]
 """
 
 from __future__ import annotations
@@ -14,6 +28,7 @@ from typing import Any
 
 from bot.content.build import Build, PromptPlace
 from bot.content.limits import (
+    FIELD_KINDS,
     FIELD_STYLES,
     MAX_ANSWER_LENGTH,
     MAX_DESCRIPTION,
@@ -31,14 +46,26 @@ from bot.content.limits import (
 )
 from bot.content.problems import KeyPath
 from bot.content.yaml_file import YamlFile, clipped_repr
-from bot.models import ANSWER_MODES, AnswerField, AnswerMode, ExampleLink, Prompt, PromptSet
+from bot.models import (
+    ANSWER_MODES,
+    CHAIN_COLUMNS,
+    AnswerField,
+    AnswerMode,
+    Chain,
+    ChainColumn,
+    ChainPart,
+    ExampleLink,
+    Prompt,
+    PromptSet,
+)
 
 
 def load_prompt_set(b: Build, path: Path) -> None:
     f = b.open(path)
     if f is None:
         return
-    top = f.mapping(f.data, (), ("id", "title", "description", "prompts"), ("answers",))
+    top = f.mapping(f.data, (), ("id", "title", "description", "prompts"),
+                    ("answers", "chain"))
     if top is None:
         return
     sid = f.ident(top, ())
@@ -62,9 +89,10 @@ def load_prompt_set(b: Build, path: Path) -> None:
         prompt_ids[prompt.id] = i
         prompts.append(prompt)
         places[prompt.id] = PromptPlace(f, where, link_paths)
+    chain = _chain(f, top, prompts) if "chain" in top else None
     if sid and b.define(f, (), "prompt set", sid) and title and description:
         b.prompt_sets[sid] = PromptSet(sid, title, description, tuple(prompts), f.display,
-                                       answers=answers)
+                                       answers=answers, chain=chain)
         b.prompt_places[sid] = places
 
 
@@ -105,6 +133,10 @@ def _prompt(b: Build, f: YamlFile, raw: Any, where: KeyPath, number: int
             f.problem((*where, "fields", i, "id"),
                       f"duplicate field id {answer_field.id!r} in this prompt")
             continue
+        if answer_field.is_cite and any(x.is_cite for x in fields):
+            f.problem((*where, "fields", i, "kind"),
+                      "a prompt has at most one cite field (it lists every linked example)")
+            continue
         field_ids.add(answer_field.id)
         fields.append(answer_field)
     minutes = f.integer(m, where, "minutes", None, 1, MAX_MINUTES)
@@ -138,27 +170,135 @@ def _prompt(b: Build, f: YamlFile, raw: Any, where: KeyPath, number: int
     return prompt, link_paths
 
 
+_TEXT_ONLY = ("style", "max_length", "min_length")
+
+
 def _field(f: YamlFile, raw: Any, where: KeyPath) -> AnswerField | None:
     m = f.mapping(raw, where, ("id", "label"),
-                  ("style", "required", "max_length", "min_length", "placeholder"))
+                  ("kind", "style", "required", "max_length", "min_length", "placeholder",
+                   "max_values"))
     if m is None:
         return None
     fid = f.ident(m, where)
     label = f.text(m, where, "label", MAX_LABEL)
+    kind = m.get("kind", "text")
+    if kind not in FIELD_KINDS:
+        f.problem((*where, "kind"), "kind must be " + " or ".join(repr(k) for k in FIELD_KINDS)
+                  + f", got {clipped_repr(kind)}")
+        kind = "text"
+    required = f.boolean(m, where, "required", True)
+    placeholder = f.text(m, where, "placeholder", MAX_PLACEHOLDER, required=False)
+    if kind == "cite":
+        for key in _TEXT_ONLY:
+            if key in m:
+                f.problem((*where, key), f"{key} is for text fields; a cite field is a list "
+                                         "of the prompt's linked examples to choose from")
+        max_values = f.integer(m, where, "max_values", None, 1, MAX_LINKED_EXAMPLES)
+        if not (fid and label):
+            return None
+        return AnswerField(id=fid, label=label, required=required, placeholder=placeholder,
+                           kind="cite", max_values=max_values)
+    if "max_values" in m:
+        f.problem((*where, "max_values"), "max_values is for cite fields (kind: cite)")
     style = m.get("style", "paragraph")
     if style not in FIELD_STYLES:
         f.problem((*where, "style"),
                   f"style must be 'short' or 'paragraph', got {clipped_repr(style)}")
         style = "paragraph"
-    required = f.boolean(m, where, "required", True)
     max_length = f.integer(m, where, "max_length", 1000, 1, MAX_ANSWER_LENGTH) or 1000
     min_length = f.integer(m, where, "min_length", 0, 0, MAX_ANSWER_LENGTH) or 0
     if min_length > max_length:
         f.problem((*where, "min_length"),
                   f"min_length ({min_length}) is more than max_length ({max_length})")
-    placeholder = f.text(m, where, "placeholder", MAX_PLACEHOLDER, required=False)
     if not (fid and label):
         return None
     return AnswerField(id=fid, label=label, style=style, required=required,
                        max_length=max_length, min_length=min_length,
                        placeholder=placeholder)
+
+
+def _chain(f: YamlFile, top: dict[str, Any], prompts: list[Prompt]) -> Chain | None:
+    """The set's ``chain:``: every column fed by at least one text field of its prompts."""
+    where: KeyPath = ("chain",)
+    names = [c for c, _ in CHAIN_COLUMNS]
+    m = f.mapping(top.get("chain"), where, names, ("min_chars",))
+    if m is None:
+        return None
+    min_chars = f.integer(m, where, "min_chars", 0, 0, MAX_ANSWER_LENGTH) or 0
+    by_id = {p.id: p for p in prompts}
+    seen: set[tuple[str, str]] = set()
+    columns: list[ChainColumn] = []
+    ok = True
+    for name, title in CHAIN_COLUMNS:
+        if name not in m:
+            ok = False
+            continue
+        parts = _chain_column(f, m[name], (*where, name), by_id, seen)
+        if parts is None:
+            ok = False
+            continue
+        columns.append(ChainColumn(name, title, tuple(parts)))
+    return Chain(tuple(columns), min_chars) if ok else None
+
+
+def _chain_column(f: YamlFile, raw: Any, where: KeyPath, by_id: dict[str, Prompt],
+                  seen: set[tuple[str, str]]) -> list[ChainPart] | None:
+    column = where[-1]
+    if not isinstance(raw, dict) or not raw:
+        what = "nothing" if raw is None or raw == {} else clipped_repr(raw)
+        f.problem(where, f"column {column!r} has no parts: give a mapping of prompt ids to "
+                         f"lists of their field ids (got {what})")
+        return None
+    parts: list[ChainPart] = []
+    ok = True
+    for pid, raw_fields in raw.items():
+        p_where = (*where, pid)
+        prompt = by_id.get(pid) if isinstance(pid, str) else None
+        if prompt is None:
+            close = f.close_match(str(pid), by_id)
+            hint = f" (did you mean {close!r}?)" if close else ""
+            f.problem(p_where, f"unknown prompt {clipped_repr(pid)} in this set{hint}")
+            ok = False
+            continue
+        items = raw_fields if isinstance(raw_fields, list) else None
+        if not items:
+            f.problem(p_where, f"expected a list of field ids of prompt {pid!r}, got "
+                               f"{clipped_repr(raw_fields) if raw_fields else 'nothing'}")
+            ok = False
+            continue
+        for i, item in enumerate(items):
+            part = _chain_part(f, item, (*p_where, i), prompt)
+            if part is None:
+                ok = False
+            elif (part.prompt_id, part.field_id) in seen:
+                f.problem((*p_where, i), f"field {part.field_id!r} of prompt {pid!r} is in "
+                                         "the chain twice")
+                ok = False
+            else:
+                seen.add((part.prompt_id, part.field_id))
+                parts.append(part)
+    return parts if ok and parts else None
+
+
+def _chain_part(f: YamlFile, raw: Any, where: KeyPath, prompt: Prompt) -> ChainPart | None:
+    required: bool | None = None
+    if isinstance(raw, dict):
+        m = f.mapping(raw, where, ("field",), ("required",))
+        if m is None:
+            return None
+        fid = m.get("field")
+        required = f.boolean(m, where, "required", False) if "required" in m else None
+        where = (*where, "field")
+    else:
+        fid = raw
+    field = prompt.field_by_id(fid) if isinstance(fid, str) else None
+    if field is None:
+        close = f.close_match(str(fid), [x.id for x in prompt.fields])
+        hint = f" (did you mean {close!r}?)" if close else ""
+        f.problem(where, f"unknown field {clipped_repr(fid)} of prompt {prompt.id!r}{hint}")
+        return None
+    if field.is_cite:
+        f.problem(where, f"field {field.id!r} cites examples; the chain takes text fields (the "
+                         "examples a link cites are checked from its prompt's cite field)")
+        return None
+    return ChainPart(prompt.id, field.id, field.required if required is None else required)

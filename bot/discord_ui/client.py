@@ -22,6 +22,7 @@ from bot.retention import Retention
 from bot.scheduler import Clock
 from bot.storage import Database, ProcessLock
 
+from . import gallery
 from .board import Boards
 from .forms import Drafts
 from .items import ITEMS
@@ -164,7 +165,7 @@ class WorkshopBot(commands.Bot):
         self._lock = ProcessLock(self.settings.database_path)
         self.db = await Database.open(self.settings.database_path)
         self.engine = await Engine.create(self.db, self.library, clock=self.clock)
-        self.add_dynamic_items(*ITEMS)
+        self.add_dynamic_items(*ITEMS, *gallery.ITEMS)
         for name in COGS:
             await self.load_extension(name)
         self.retention = Retention(self.engine, self.settings.retention_days)

@@ -6,24 +6,32 @@ from __future__ import annotations
 import secrets
 import time
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import discord
 
 from bot.discord_ui import ids, render
-from bot.models import MAX_ANSWER_LENGTH, Prompt
+from bot.models import MAX_ANSWER_LENGTH, AnswerField, FieldValue, Library, Prompt
 from bot.storage import SessionRow
 
 MODAL_TITLE = 45
+SELECT_OPTIONS = 25
+OPTION_TEXT = 100  # a select option's label and description
+SELECT_PLACEHOLDER = 150
+LABEL_DESCRIPTION = 100
 
 
 def answer_modal(
-    session: SessionRow, prompt: Prompt, previous: dict[str, str] | None, base_version: int = 0,
+    session: SessionRow, prompt: Prompt, previous: Mapping[str, FieldValue] | None,
+    base_version: int = 0, library: Library | None = None,
 ) -> discord.ui.Modal:
-    """The form for one prompt: one text input per field, pre-filled with ``previous``. In
-    group mode it is the group's answer, and the form carries the version it was opened on
-    (``base_version``), so a save on top of someone else's newer version is refused.
+    """The form for one prompt: one text input per text field, pre-filled with ``previous``,
+    and for a cite field a multi-select of the prompt's linked examples (titles from
+    ``library``), the ones ``previous`` cites chosen. In group mode it is the group's answer,
+    and the form carries the version it was opened on (``base_version``), so a save on top
+    of someone else's newer version is refused.
 
     A pre-filled value longer than the field's limit (the limit was lowered after it was
     written) is given whole, with the box's limit raised to hold it: the person's text is never
@@ -39,7 +47,11 @@ def answer_modal(
     modal = discord.ui.Modal(title=render.clip(title, MODAL_TITLE), custom_id=custom_id,
                              timeout=None)
     for f in prompt.fields:
-        value = (previous or {}).get(f.id) or ""
+        stored = (previous or {}).get(f.id)
+        if f.is_cite:
+            modal.add_item(cite_select(prompt, f, stored, library))
+            continue
+        value = stored if isinstance(stored, str) else ""
         modal.add_item(discord.ui.TextInput(
             label=f.label,
             custom_id=f.id,
@@ -55,15 +67,48 @@ def answer_modal(
     return modal
 
 
-def submitted_values(data: dict[str, Any]) -> dict[str, str]:
+def cite_select(prompt: Prompt, f: AnswerField, stored: FieldValue | None,
+                library: Library | None) -> discord.ui.Label[Any]:
+    """A cite field: a Label holding a multi-select of the prompt's linked examples (Discord:
+    at most 25 options; the content validator keeps a prompt within that), with the examples
+    already cited chosen (at most as many as the field allows)."""
+    limit = max(1, prompt.cite_limit(f))
+    cited = stored if isinstance(stored, list) else []
+    links = prompt.examples[:SELECT_OPTIONS]
+    chosen = [link.example_id for link in links if link.example_id in cited][:limit]
+    options = []
+    for link in links:
+        example = library.examples.get(link.example_id) if library else None
+        options.append(discord.SelectOption(
+            label=render.clip(example.title if example else link.example_id, OPTION_TEXT),
+            value=link.example_id,
+            description=render.clip(link.look_at, OPTION_TEXT) if link.look_at else None,
+            default=link.example_id in chosen,
+        ))
+    select: discord.ui.Select[Any] = discord.ui.Select(
+        custom_id=f.id, options=options, min_values=1 if f.required else 0,
+        max_values=min(limit, len(options)), required=f.required,
+        placeholder=render.clip(f.placeholder, SELECT_PLACEHOLDER) if f.placeholder else None,
+    )
+    hint = ("Choose at least one of the examples on the card" if f.required
+            else "Optional: the examples on the card that informed it")
+    hint += f" (up to {limit})." if limit < len(options) else "."
+    return discord.ui.Label(text=f.label, component=select,
+                            description=render.clip(hint, LABEL_DESCRIPTION))
+
+
+def submitted_values(data: dict[str, Any]) -> dict[str, FieldValue]:
     """Field values of a modal submission: action rows (type 1) or labels (type 18) holding
-    text inputs (type 4)."""
-    values: dict[str, str] = {}
+    text inputs (type 4, their text) or string selects (type 3, the list of values
+    chosen)."""
+    values: dict[str, FieldValue] = {}
 
     def walk(components: list[dict[str, Any]]) -> None:
         for c in components:
             if c.get("type") == 4 and "custom_id" in c:
                 values[c["custom_id"]] = c.get("value") or ""
+            elif c.get("type") == 3 and "custom_id" in c:
+                values[c["custom_id"]] = [str(v) for v in c.get("values") or ()]
             if "components" in c:
                 walk(c["components"])
             if "component" in c:
@@ -78,7 +123,7 @@ class Draft:
     user_id: int
     session_id: int
     prompt_id: str
-    values: dict[str, str]
+    values: dict[str, FieldValue]
     kept_at: float
     base_version: int | None = None  # group mode: the version the form was opened on
 
@@ -94,7 +139,8 @@ class Drafts:
         self.limit = limit
         self.keep_for = keep_for
 
-    def keep(self, user_id: int, session_id: int, prompt_id: str, values: dict[str, str],
+    def keep(self, user_id: int, session_id: int, prompt_id: str,
+             values: Mapping[str, FieldValue],
              base_version: int | None = None) -> str:
         token = secrets.token_hex(6)
         self._drafts[token] = Draft(user_id, session_id, prompt_id, dict(values),

@@ -68,6 +68,12 @@ GROUP_SUBMIT = CustomId("gsubmit", sid="int", pid="id", base="int")  # a group a
 RETRY = CustomId("retry", sid="int", pid="id", draft="token")  # reopen a form not saved
 MERGE = CustomId("merge", sid="int", pid="id")  # edit the group's current answer (a conflict)
 FORGET = CustomId("forget", uid="int")  # confirm /forget-me
+# a gallery card: another group's answer ``aid``, shown in the channel of the session ``sid``
+# (the group reading it)
+COMMENT = CustomId("gcomment", aid="int", sid="int")  # its Comment button
+COMMENT_FORM = CustomId("gcform", aid="int", sid="int")  # the comment form
+DOT_ADD = CustomId("dotadd", aid="int", sid="int")  # its Add a dot button
+DOT_REMOVE = CustomId("dotrm", aid="int", sid="int")  # its Remove a dot button
 
 ALL: tuple[CustomId, ...] = (ANSWER, EXAMPLES, EXAMPLE_SELECT, SUBMIT, GROUP_SUBMIT, RETRY,
-                             MERGE, FORGET)
+                             MERGE, FORGET, COMMENT, COMMENT_FORM, DOT_ADD, DOT_REMOVE)

@@ -70,7 +70,8 @@ async def open_form(session_id: int, prompt_id: str, interaction: discord.Intera
     """Open the answer form at once, from memory only (no database work before the modal),
     pre-filled with the person's saved answer (group mode: the group's current answer), or
     with ``draft`` when given."""
-    engine = workshop_bot(interaction).engine
+    bot = workshop_bot(interaction)
+    engine = bot.engine
     guild_id = guild_id_of(interaction)
     session = engine.peek_session(guild_id, session_id)
     if session is None:
@@ -84,7 +85,8 @@ async def open_form(session_id: int, prompt_id: str, interaction: discord.Intera
     else:
         previous = engine.peek_answer(session.id, prompt.id, interaction.user.id)
         base = engine.peek_version(session.id, prompt.id)
-    await interaction.response.send_modal(forms.answer_modal(session, prompt, previous, base))
+    await interaction.response.send_modal(
+        forms.answer_modal(session, prompt, previous, base, bot.library))
 
 
 class RetryButton(IdButton, template=ids.RETRY.template):
@@ -141,9 +143,10 @@ async def erase(user_id: int, interaction: discord.Interaction) -> None:
         raise WorkshopError("This button erases someone else's answers, so it is not for you.")
     count = await in_time(interaction, workshop_bot(interaction).engine.forget(guild_id, user_id),
                           update=True)
-    text = (f"Erased {count} answer{'s' if count != 1 else ''} of yours in this server. They "
-            "will not appear in any later export.") if count else \
-        "You had no answers stored in this server."
+    text = (f"Erased {count} answer{'s' if count != 1 else ''} of yours in this server, with "
+            "any comments and dots you gave. They will not appear in any later export.") \
+        if count else ("You had no answers stored in this server; any comments and dots you "
+                       "gave are erased.")
     # the outcome replaces the confirmation, and its button goes with it
     if interaction.response.is_done():
         await interaction.edit_original_response(content=text, view=None)

@@ -16,7 +16,7 @@ import discord
 from bot.engine import PromptCount, Status
 from bot.engine.timers import Reminder, Timer
 from bot.engine.workshop_run import WorkshopMove
-from bot.models import Example, Library, Prompt, PromptSet
+from bot.models import Example, FieldValue, Library, Prompt, PromptSet
 from bot.storage import AnswerRow, SessionRow, SessionStatus, WorkshopRow
 
 COLOUR = discord.Colour(0x2B6CB0)
@@ -263,14 +263,28 @@ def group_progress(pc: PromptCount, anonymous: bool) -> str:
     return f"✅ answered ({versions} by {who}; last {timestamp(pc.updated_at)})"
 
 
-def answer_text(prompt: Prompt | None, fields: dict[str, str], limit: int) -> str:
-    """A person's own answer shown back to them (escaped), field by field."""
+def answer_text(prompt: Prompt | None, fields: Mapping[str, FieldValue], limit: int,
+                library: Library | None = None) -> str:
+    """A person's own answer shown back to them (escaped), field by field; citations by the
+    examples' titles (from ``library``)."""
     parts = []
     for fid, value in fields.items():
         field = prompt.field_by_id(fid) if prompt else None
         label = field.label if field else fid
-        parts.append(f"**{label}**\n{safe(value) if value.strip() else '*(left empty)*'}")
+        if isinstance(value, list):
+            shown = "; ".join(cited_titles(library, value)) or "*(none chosen)*"
+        else:
+            shown = safe(value) if value.strip() else "*(left empty)*"
+        parts.append(f"**{label}**\n{shown}")
     return clip("\n\n".join(parts), limit)
+
+
+def cited_titles(library: Library | None, example_ids: list[str]) -> list[str]:
+    """The titles of cited examples, as text (an example no longer in the content by its
+    id)."""
+    examples = library.examples if library else {}
+    return [safe(examples[eid].title) if eid in examples else safe(str(eid))
+            for eid in example_ids]
 
 
 def my_answers_embeds(
@@ -287,7 +301,7 @@ def my_answers_embeds(
             (f"{prompt.number}. {prompt.title}" if prompt else a.prompt_id)
             + (f" (group answer, version {a.version})" if a.is_group else ""), EMBED_TITLE
         )
-        body = answer_text(prompt, a.fields, 900)
+        body = answer_text(prompt, a.fields, 900, library)
         footer = clip(
             f"{session.workshop} · {session.group_name} · updated {a.updated_at[:16]} UTC"
             if session else f"updated {a.updated_at[:16]} UTC", 200,
@@ -428,5 +442,7 @@ def reminder_text(reminder: Reminder) -> str:
 
 def workshop_settings_text(workshop: WorkshopRow) -> str:
     on = workshop.settings.get("remind_at_warning", False)
+    names = workshop.settings.get("gallery_names", False)
     return (f"⚙️ Workshop **{safe(workshop.name)}**: reminders with the one-minute warning "
-            f"are **{'on' if on else 'off'}**.")
+            f"are **{'on' if on else 'off'}**; gallery cards, comments and vote results "
+            f"show people's names **{'in named sessions' if names else 'never'}**.")

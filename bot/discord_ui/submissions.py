@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import logging
+from collections.abc import Mapping
 
 import discord
 
@@ -17,7 +18,7 @@ from bot.discord_ui import forms, ids, render
 from bot.discord_ui.items import MergeButton, RetryButton, frozen_view
 from bot.discord_ui.respond import guarded, guild_id_of, in_time, respond, workshop_bot
 from bot.engine import EditConflict, WorkshopError
-from bot.models import Prompt
+from bot.models import FieldValue, Library, Prompt
 from bot.rules import Refusal
 from bot.storage import SessionRow, StorageError, StorageUnavailable
 
@@ -116,14 +117,15 @@ async def conflict(interaction: discord.Interaction, exc: EditConflict, session_
               "open the form on the group's answer as it is now, and merge in what you want "
               "to keep from yours.")
     view = frozen_view(MergeButton(sid=session_id, pid=prompt_id))
-    yours = render.answer_text(prompt, exc.yours, 10_000)
-    current = render.answer_text(prompt, exc.current, 10_000)
+    library = workshop_bot(interaction).library
+    yours = render.answer_text(prompt, exc.yours, 10_000, library)
+    current = render.answer_text(prompt, exc.current, 10_000, library)
     body = f"**Yours (not saved):**\n{yours}\n\n**The group's answer now:**\n{current}"
     if len(header) + 2 + len(body) <= render.MESSAGE_CONTENT:
         await respond(interaction, f"{header}\n\n{body}", view=view)
         return
-    plain = (f"YOURS (NOT SAVED)\n\n{_plain(prompt, exc.yours)}\n\n"
-             f"THE GROUP'S ANSWER NOW\n\n{_plain(prompt, exc.current)}")
+    plain = (f"YOURS (NOT SAVED)\n\n{_plain(prompt, exc.yours, library)}\n\n"
+             f"THE GROUP'S ANSWER NOW\n\n{_plain(prompt, exc.current, library)}")
     await respond(interaction, header + " (attached as a text file)", view=view,
                   file=discord.File(io.BytesIO(plain.encode("utf-8")),
                                     filename="both-answers.txt"))
@@ -131,7 +133,7 @@ async def conflict(interaction: discord.Interaction, exc: EditConflict, session_
 
 async def not_saved(
     interaction: discord.Interaction, reason: str, session_id: int, prompt_id: str,
-    values: dict[str, str], base_version: int | None = None,
+    values: Mapping[str, FieldValue], base_version: int | None = None,
 ) -> None:
     """Tell the person their answer was not saved and why, and give back what they typed."""
     bot = workshop_bot(interaction)
@@ -145,20 +147,28 @@ async def not_saved(
         token = bot.drafts.keep(interaction.user.id, session_id, prompt_id, values,
                                 base_version)
         view = frozen_view(RetryButton(sid=session_id, pid=prompt_id, draft=token))
-    body = render.answer_text(prompt, values, 10_000)
+    body = render.answer_text(prompt, values, 10_000, bot.library)
     if len(header) + 2 + len(body) <= render.MESSAGE_CONTENT:
         await respond(interaction, f"{header}\n\n{body}", view=view)
         return
     await respond(
         interaction, header + " (attached as a text file)", view=view,
-        file=discord.File(io.BytesIO(_plain(prompt, values).encode("utf-8")),
+        file=discord.File(io.BytesIO(_plain(prompt, values, bot.library).encode("utf-8")),
                           filename="your-answer.txt"),
     )
 
 
-def _plain(prompt: Prompt | None, values: dict[str, str]) -> str:
+def _plain(prompt: Prompt | None, values: Mapping[str, FieldValue],
+           library: Library) -> str:
+    """An answer as plain text for a file: citations by the examples' titles."""
     def label(key: str) -> str:
         f = prompt.field_by_id(key) if prompt else None
         return f.label if f else key
 
-    return "\n\n".join(f"{label(k)}:\n{v}" for k, v in values.items())
+    def text(value: FieldValue) -> str:
+        if isinstance(value, list):
+            return "\n".join(library.examples[e].title if e in library.examples else e
+                             for e in value) or "(none chosen)"
+        return value
+
+    return "\n\n".join(f"{label(k)}:\n{text(v)}" for k, v in values.items())

@@ -4,6 +4,7 @@ No discord imports. :class:`Engine` is the way in; errors meant for people are
 :class:`WorkshopError` subclasses.
 """
 
+from bot.engine.chain import OwnChain
 from bot.engine.engine import (
     MAX_WORKSHOP_NAME,
     Engine,
@@ -32,6 +33,7 @@ __all__ = [
     "InvalidMove",
     "NoLiveSession",
     "NotFound",
+    "OwnChain",
     "Pace",
     "PromptCount",
     "SessionAlreadyLive",

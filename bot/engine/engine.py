@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot import events as ev
+from bot.engine.chain import ChainRun
 from bot.engine.errors import (
     AnsweringClosed,
     EditConflict,
@@ -25,10 +26,19 @@ from bot.engine.errors import (
     SessionAlreadyLive,
     WorkshopError,
 )
+from bot.engine.gallery import GalleryRun
 from bot.engine.timers import Timers
 from bot.engine.workshop_run import WorkshopRun
 from bot.events import EventBus
-from bot.models import ANSWER_MODES, AnswerMode, Library, Prompt, PromptSet
+from bot.models import (
+    ANSWER_MODES,
+    AnswerField,
+    AnswerMode,
+    FieldValue,
+    Library,
+    Prompt,
+    PromptSet,
+)
 from bot.rules import Refusal, answerable, clean_name
 from bot.scheduler import Clock, Scheduler
 from bot.storage import (
@@ -85,7 +95,7 @@ def _contributions(history: list[VersionRow]) -> tuple[tuple[str, ...], int, str
     return tuple(names.values()), len(history), history[-1].created_at if history else None
 
 
-class Engine(WorkshopRun, Timers):
+class Engine(WorkshopRun, Timers, GalleryRun, ChainRun):
     """Runs sessions on top of a :class:`~bot.storage.Storage` and the loaded content
     :class:`Library`; publishes what happened on :attr:`events`; owns the :attr:`scheduler`
     (started by whoever runs the bot)."""
@@ -101,10 +111,11 @@ class Engine(WorkshopRun, Timers):
         self._live: dict[int, SessionRow] = {}  # open or paused sessions by id
         self._by_channel: dict[tuple[int, int], int] = {}  # (guild, channel) -> session id
         # answers of live sessions by (session, prompt, user); a group answer's user is GROUP
-        self._answers: dict[tuple[int, str, int], dict[str, str]] = {}
+        self._answers: dict[tuple[int, str, int], dict[str, FieldValue]] = {}
         self._versions: dict[tuple[int, str], int] = {}  # group answers' current versions
         self._roles: dict[int, int | None] = {}
         self.register_timers()
+        self.register_gallery()
 
     @property
     def clock(self) -> Clock:
@@ -157,7 +168,8 @@ class Engine(WorkshopRun, Timers):
         session = self._live.get(session_id)
         return session if session is not None and session.guild_id == guild_id else None
 
-    def peek_answer(self, session_id: int, prompt_id: str, user_id: int) -> dict[str, str] | None:
+    def peek_answer(self, session_id: int, prompt_id: str, user_id: int
+                    ) -> dict[str, FieldValue] | None:
         """What a form for ``user_id`` is pre-filled with: their own answer, or in group mode
         the group's current answer."""
         session = self._live.get(session_id)
@@ -396,19 +408,28 @@ class Engine(WorkshopRun, Timers):
 
     # participants ------------------------------------------------------------------------------
 
-    def validate_answer(self, prompt: Prompt, values: Mapping[str, str],
-                        previous: Mapping[str, str] | None = None) -> dict[str, str]:
-        """Check required fields and lengths; returns the values to store, exactly as given
-        (only fields of the prompt, empty optional fields stored as empty strings). A value
-        over a field's limit is accepted when it is the stored value unchanged (the limit
-        was lowered after it was written: it is not the person's to shorten now)."""
+    def validate_answer(self, prompt: Prompt, values: Mapping[str, FieldValue],
+                        previous: Mapping[str, FieldValue] | None = None
+                        ) -> dict[str, FieldValue]:
+        """Check required fields, lengths and citations; returns the values to store (only
+        fields of the prompt; an empty optional text field as an empty string, a cite field
+        as the list of example ids chosen, in the order of the prompt's examples). Text is
+        stored exactly as given. A value over a field's limit is accepted when it is the
+        stored value unchanged (the limit was lowered after it was written: it is not the
+        person's to shorten now); so is a citation of an example no longer linked."""
         problems: list[str] = []
         known = {f.id for f in prompt.fields}
         for key in values:
             if key not in known:
                 problems.append(f"'{key}' is not a field of prompt {prompt.number}")
-        clean: dict[str, str] = {}
+        clean: dict[str, FieldValue] = {}
         for f in prompt.fields:
+            before = previous.get(f.id) if previous else None
+            if f.is_cite:
+                cited = self._citations(prompt, f, values.get(f.id, []), before, problems)
+                if cited is not None:
+                    clean[f.id] = cited
+                continue
             value = values.get(f.id, "")
             if not isinstance(value, str):
                 problems.append(f"'{f.label}' must be text")
@@ -416,7 +437,7 @@ class Engine(WorkshopRun, Timers):
             length = len(value)
             if f.required and not value.strip():
                 problems.append(f"'{f.label}' is required")
-            elif length > f.max_length and not (previous and previous.get(f.id) == value):
+            elif length > f.max_length and before != value:
                 problems.append(
                     f"'{f.label}' is {length} characters; the limit is {f.max_length}"
                 )
@@ -429,9 +450,36 @@ class Engine(WorkshopRun, Timers):
             raise InvalidAnswer(problems)
         return clean
 
+    def _citations(self, prompt: Prompt, f: AnswerField, value: object,
+                   before: FieldValue | None, problems: list[str]) -> list[str] | None:
+        """The example ids a cite field's value names, each one of the prompt's linked
+        examples (or already cited in the stored answer), in the prompt's order."""
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+            problems.append(f"'{f.label}' must be a list of the prompt's examples")
+            return None
+        chosen = list(dict.fromkeys(value))
+        kept = set(before) if isinstance(before, list) else set()
+        linked = prompt.example_ids
+        unknown = [v for v in chosen if v not in linked and v not in kept]
+        if unknown:  # (an id is echoed only when it looks like one: no markup, no mention)
+            shown = ", ".join(f"'{v}'" if ID_PATTERN.match(v) else "an unknown example"
+                              for v in unknown[:3])
+            problems.append(f"'{f.label}': {shown} "
+                            f"{'is not an example' if len(unknown) == 1 else 'are not examples'}"
+                            f" linked to prompt {prompt.number}")
+            return None
+        if f.required and not chosen:
+            problems.append(f"'{f.label}' is required: choose at least one example")
+        limit = prompt.cite_limit(f)
+        if len(chosen) > limit and set(chosen) != kept:
+            problems.append(f"'{f.label}': {len(chosen)} examples chosen; the limit is {limit}")
+        order = {eid: i for i, eid in enumerate(linked)}
+        return sorted(chosen, key=lambda eid: order.get(eid, len(order)))
+
     async def submit(
         self, guild_id: int, session_id: int, prompt_id: str, *, user_id: int,
-        display_name: str, values: Mapping[str, str], interaction_id: int | None = None,
+        display_name: str, values: Mapping[str, FieldValue],
+        interaction_id: int | None = None,
         base_version: int | None = None,
     ) -> Submission:
         """Save (or edit) a person's answer, or in group mode a new version of the group's
@@ -490,6 +538,10 @@ class Engine(WorkshopRun, Timers):
         return await self.db.answers_of_user(guild_id, user_id)
 
     async def forget(self, guild_id: int, user_id: int) -> int:
+        """Erase a person's answers, versions, comments and dots in a server; gallery cards
+        that showed their answers are then edited or withdrawn (:class:`GalleryCardsChanged`).
+        Returns how many answers (and versions) were erased."""
+        cards = await self._cards_of(guild_id, user_id)
         count = await self.db.erase_user(guild_id, user_id)
         live = {sid for sid, s in self._live.items() if s.guild_id == guild_id}
         for key in [k for k in self._answers
@@ -502,6 +554,8 @@ class Engine(WorkshopRun, Timers):
                 self._keep(answer)
         log.info("erased %d answers of one participant in guild %d", count, guild_id)
         await self.events.publish(ev.AnswersErased(guild_id, user_id, count))
+        if cards:
+            await self._cards_after_erasure(guild_id, cards)
         return count
 
     # settings ----------------------------------------------------------------------------------

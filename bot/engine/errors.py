@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.models import FieldValue
 from bot.rules import Refusal, refusal_message
 from bot.storage import SaveOutcome
 
@@ -54,8 +55,8 @@ class EditConflict(WorkshopError):
     save was refused. ``yours`` is what was typed, ``current`` the group's answer now (version
     ``version``, last saved by ``by``)."""
 
-    def __init__(self, *, yours: dict[str, str], current: dict[str, str], by: str | None,
-                 version: int) -> None:
+    def __init__(self, *, yours: dict[str, FieldValue], current: dict[str, FieldValue],
+                 by: str | None, version: int) -> None:
         who = by or "someone else"
         super().__init__(
             f"Your answer was **not saved**: {who} saved the group's answer after you opened "

@@ -1,4 +1,5 @@
-"""Exports of collected answers: CSV, XLSX, JSON and a Markdown report.
+"""Exports of collected answers: CSV, XLSX, JSON, a Markdown report and an HTML report
+with charts.
 
 Usage (from the Discord layer or the command line)::
 
@@ -17,6 +18,7 @@ from bot.exports.common import (
     ExportFormat,
     ExportResult,
     ExportScope,
+    csv_restore,
     csv_safe,
     export_filename,
     slugify,
@@ -28,6 +30,7 @@ __all__ = [
     "ExportFormat",
     "ExportResult",
     "ExportScope",
+    "csv_restore",
     "csv_safe",
     "export_filename",
     "export_to_dir",

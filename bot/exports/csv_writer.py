@@ -1,9 +1,17 @@
-"""CSV: one row per answer field (long format), UTF-8 with BOM so Excel reads it right.
+"""CSV: one row per answer field (long format), UTF-8 with BOM so Excel reads it right. The
+last two columns hold the answer's dots (closed votes) and the comments other groups left on it
+(one per line), the same on every row of the answer.
 
-The rows are exactly what :mod:`csv` writes with the ``excel`` dialect (comma, ``"``
-quoting when needed, CRLF), but built directly: everything that is the same for a whole
-prompt and group (workshop, group, titles, question, field labels) is encoded once, so a
-row costs little more than its answer text.
+The dialect: the rows are exactly what :mod:`csv` writes with the ``excel`` dialect (comma,
+``"`` quoting, CRLF between rows; answers always quoted, other cells when needed), but built
+directly: everything that is the same for a whole prompt and group (workshop, group, titles,
+question, field labels) is encoded once, so a row costs little more than its answer text.
+
+Every text cell goes through :func:`~bot.exports.common.csv_safe` first: no cell, and no
+line, starts like a formula however the file is split (at ``,``, at ``;`` as Excel does in
+many locales, at tabs or at line breaks). Reading back exactly: ``csv.reader`` (``excel``
+dialect, the file opened with ``encoding="utf-8-sig", newline=""``), then
+:func:`~bot.exports.common.csv_restore` on each cell.
 """
 
 from __future__ import annotations
@@ -11,12 +19,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import IO
 
-from bot.exports.common import FORMULA_TRIGGERS, csv_safe
-from bot.exports.data import AnswerRecord, ExportPlan
+from bot.exports.common import csv_safe
+from bot.exports.data import AnswerRecord, ExportPlan, as_text
 
 HEADER = (
     "Workshop", "Group", "Session", "Prompt", "Prompt title", "Question", "Field",
-    "Participant", "Answer", "Submitted at (UTC)", "Updated at (UTC)",
+    "Participant", "Answer", "Submitted at (UTC)", "Updated at (UTC)", "Dots", "Comments",
+    "Contributors", "Versions", "Examples cited",
 )
 BOM = "\ufeff"
 
@@ -39,7 +48,7 @@ def _raw(text: str) -> str:
 def write_csv(plan: ExportPlan, chunks: Iterable[list[AnswerRecord]], out: IO[str]) -> None:
     """Write the export to ``out``, a text file opened with ``encoding="utf-8"`` and
     ``newline=""`` (the byte-order mark is written here). Every free-text cell is protected
-    against formula injection."""
+    against formula injection (:func:`~bot.exports.common.csv_safe`)."""
     out.write(BOM + ",".join(HEADER) + "\r\n")
     workshop = csv_cell(plan.workshop)
     groups = {s.id: f"{workshop},{csv_cell(s.group)},{s.id}," for s in plan.sessions}
@@ -48,7 +57,10 @@ def write_csv(plan: ExportPlan, chunks: Iterable[list[AnswerRecord]], out: IO[st
     prefixes: dict[tuple[int, int], dict[str, str]] = {}
     cell = csv_cell
     raw = _raw
-    triggers = FORMULA_TRIGGERS
+    safe = csv_safe
+    # per prompt index: the stored keys read directly (its text fields and its cite field)
+    known = {p.index: p.field_ids | ({p.cite.id} if p.cite else set()) for p in plan.prompts}
+    cited_cells: dict[tuple[int, tuple[str, ...]], str] = {}
     for chunk in chunks:
         lines: list[str] = []
         append = lines.append
@@ -66,9 +78,23 @@ def write_csv(plan: ExportPlan, chunks: Iterable[list[AnswerRecord]], out: IO[st
             name = names.get(answer.participant)
             if name is None:
                 name = names[answer.participant] = cell(answer.participant) + ","
-            tail = f",{raw(answer.submitted_at)},{raw(answer.updated_at)}\r\n"
+            said = answer.comments
+            notes = cell("\n".join(c.line() for c in said)) if said else ""
+            group = (f"{cell(', '.join(answer.contributors))},{answer.versions}"
+                     if answer.versions else ",")
+            cited = ""
+            if prompt.cite is not None:  # the examples' titles (one cell per answer)
+                ids = tuple(answer.cited())
+                cited = cited_cells.get((prompt.index, ids), "")
+                if ids and not cited:
+                    cited = cited_cells[(prompt.index, ids)] = cell(
+                        "; ".join(prompt.example_title(e) for e in ids))
+            tail = (f",{raw(answer.submitted_at)},{raw(answer.updated_at)},{answer.dots},"
+                    f"{notes},{group},{cited}\r\n")
             values = answer.fields
-            if len(values) == len(prompt.fields) and prompt.field_ids.issuperset(values):
+            cite_in = prompt.cite is not None and prompt.cite.id in values
+            if len(values) == len(prompt.fields) + cite_in and \
+                    known[prompt.index].issuperset(values):
                 pairs = [(f.id, values[f.id]) for f in prompt.fields]
             else:
                 pairs = [(f.id, v) for f, v in answer.field_values()]
@@ -77,9 +103,9 @@ def write_csv(plan: ExportPlan, chunks: Iterable[list[AnswerRecord]], out: IO[st
                         starts[fid] = f"{starts['']}{cell(fid)},"
             for fid, v in pairs:
                 if v.__class__ is not str:
-                    v = "" if v is None else str(v)
-                if v and v[0] in triggers:
-                    v = "'" + v
+                    v = as_text(v)
+                if v:
+                    v = safe(v)
                 # Answers are always quoted: valid CSV, and cheaper than checking.
                 append(f'{starts[fid]}{name}"{v.replace(chr(34), chr(34) * 2)}"{tail}')
         out.write("".join(lines))

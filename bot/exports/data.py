@@ -22,9 +22,10 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from bot.exports.common import ExportError, ExportScope
-from bot.models import Library, Prompt
+from bot.models import Library, Prompt, PromptSet
 from bot.storage import Scope, Snapshot
 from bot.storage.snapshot import AnswerCursor
+from bot.synthesis import CitationTally
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ class FieldInfo:
     style: str = "paragraph"
     required: bool = False
     max_length: int | None = None
+    kind: str = "text"  # or "cite": the ids of the linked examples chosen
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,11 +68,20 @@ class PromptInfo:
     examples: tuple[ExampleInfo, ...]
     in_library: bool
     field_ids: frozenset[str] = frozenset()
+    # The prompt's cite field (not among ``fields``, which are its text fields: exports
+    # show citations in a place of their own).
+    cite: FieldInfo | None = None
+    # example id -> title, of the linked examples (made once: looked up for every citation)
+    titles: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def label(self) -> str:
         """``"3"``, or the prompt id when the prompt is not in the loaded library."""
         return str(self.number) if self.number is not None else self.id
+
+    def example_title(self, example_id: str) -> str:
+        """A linked example's title (an example no longer linked: its id)."""
+        return self.titles.get(example_id, example_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +105,54 @@ class SessionInfo:
     created_at: str
     closed_at: str | None
     participants: int
+    answer_mode: str = "individual"  # "group": one agreed answer per prompt
+
+    @property
+    def group_mode(self) -> bool:
+        return self.answer_mode == "group"
+
+
+GROUP_ANSWER = "Group answer"  # who a group answer is shown as (its contributors apart)
+
+
+@dataclass(frozen=True, slots=True)
+class VersionInfo:
+    """One saved version of a group answer: who (display name or pseudonym), when, what."""
+
+    number: int
+    participant: str
+    fields: dict[str, Any]
+    saved_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class CommentInfo:
+    """A comment another group left on an answer (gallery walks and votes), anonymised as
+    the commenter's group is: ``by`` is their display name in a named group, their pseudonym
+    in an anonymous one (or empty), and ``at`` is cut to the minute unless the group is
+    named."""
+
+    from_group: str | None  # None: the commenter's session no longer exists
+    by: str
+    text: str
+    at: str
+
+    def line(self) -> str:
+        """``From group-b (P03): text`` (one comment as one piece of text)."""
+        source = self.from_group or "a group no longer in the workshop"
+        return f"From {source}{f' ({self.by})' if self.by else ''}: {self.text}"
+
+
+@dataclass(frozen=True, slots=True)
+class VoteInfo:
+    """A closed dot-vote on one prompt of the workshop."""
+
+    prompt_id: str
+    dots_per_person: int
+    opened_at: str
+    closed_at: str
+    dots: int
+    voters: int
 
 
 class AnswerRecord(NamedTuple):
@@ -110,22 +169,49 @@ class AnswerRecord(NamedTuple):
     # the stored JSON text of ``fields``, when the source was asked not to parse it (then
     # ``fields`` is empty)
     raw_fields: str | None = None
+    answer_id: int = 0
+    dots: int = 0  # in closed votes
+    comments: tuple[CommentInfo, ...] = ()
+    # group answers: who wrote a version (first to last contribution), how many versions,
+    # and every version (the JSON export carries the history)
+    contributors: tuple[str, ...] = ()
+    versions: int = 0
+    history: tuple[VersionInfo, ...] = ()
 
     def field_values(self) -> list[tuple[FieldInfo, str]]:
-        """The prompt's fields in order, then any stored field the prompt no longer has."""
+        """The prompt's text fields in order, then any stored field the prompt no longer
+        has (its citations apart: see :meth:`cited`)."""
         values = self.fields
         prompt = self.prompt
-        out = [(f, _text(values.get(f.id, ""))) for f in prompt.fields]
-        if len(values) > len(out) or not prompt.field_ids.issuperset(values):
+        out = [(f, as_text(values.get(f.id, ""))) for f in prompt.fields]
+        cite = prompt.cite.id if prompt.cite else None
+        if len(values) > len(out) + (cite in values) or not prompt.field_ids.issuperset(
+                k for k in values if k != cite):
             for key, value in values.items():
-                if key not in prompt.field_ids:
-                    out.append((FieldInfo(key, key), _text(value)))
+                if key not in prompt.field_ids and key != cite:
+                    out.append((FieldInfo(key, key), as_text(value)))
         return out
 
+    def cited(self) -> list[str]:
+        """The ids of the examples this answer cites (none when the prompt has no cite
+        field)."""
+        cite = self.prompt.cite
+        if cite is None:
+            return []
+        value = self.fields.get(cite.id)
+        return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
-def _text(value: Any) -> str:
+    def cited_titles(self) -> list[str]:
+        return [self.prompt.example_title(e) for e in self.cited()]
+
+
+def as_text(value: Any) -> str:
+    """A stored field value as text: a list (citations, in a field the prompt no longer has
+    as a cite field) as its items joined by ``; ``."""
     if value is None:
         return ""
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value)
     return value if isinstance(value, str) else str(value)
 
 
@@ -142,6 +228,21 @@ class ExportPlan:
     counts: dict[tuple[int, int], int]  # answers per (prompt index, session id)
     where: Scope  # the sessions covered, for the snapshot's queries
     stored_fields: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    dots: dict[int, int] = field(default_factory=dict)  # per answer id, in closed votes
+    comments: dict[int, tuple[CommentInfo, ...]] = field(default_factory=dict)  # per answer
+    votes: tuple[VoteInfo, ...] = ()  # closed votes of the workshop
+    history: dict[int, tuple[VersionInfo, ...]] = field(default_factory=dict)  # group answers
+    # the prompt sets of the plan that declare a theory-of-change chain, by id
+    chains: dict[str, PromptSet] = field(default_factory=dict)
+    # per prompt index with a cite field: how its answers cite its linked examples
+    citations: dict[int, CitationTally] = field(default_factory=dict)
+    # False: the tallies are empty and the writer counts them as the answers stream past
+    # (the HTML report does: one pass instead of a second one over every answer in SQLite)
+    citations_counted: bool = True
+
+    def voted(self, prompt: PromptInfo) -> bool:
+        """Was a (closed) vote held on this prompt?"""
+        return any(v.prompt_id == prompt.id for v in self.votes)
 
     @property
     def answers(self) -> int:
@@ -164,8 +265,9 @@ class ExportPlan:
     def columns_for(self, prompt: PromptInfo) -> tuple[FieldInfo, ...]:
         """The prompt's fields, plus fields found in stored answers that it no longer has
         (``stored_fields`` must have been loaded)."""
+        cite = prompt.cite.id if prompt.cite else None
         extra = [k for k in self.stored_fields.get(prompt.index, ())
-                 if k not in prompt.field_ids]
+                 if k not in prompt.field_ids and k != cite]
         return prompt.fields + tuple(FieldInfo(k, k) for k in extra)
 
 
@@ -173,9 +275,10 @@ class ExportPlan:
 
 async def build_plan(
     snap: Snapshot, library: Library, *, guild_id: int, scope: ExportScope,
-    exported_at: datetime,
+    exported_at: datetime, count_citations: bool = True,
 ) -> ExportPlan:
-    """Resolve the scope within ``guild_id`` and describe the export (raises ExportError)."""
+    """Resolve the scope within ``guild_id`` and describe the export (raises ExportError).
+    ``count_citations``: False when the writer counts them itself while it streams."""
     if scope.kind == "session":
         assert scope.session_id is not None
         rows = await snap.session_of(guild_id, scope.session_id)
@@ -205,6 +308,7 @@ async def build_plan(
             id=r[0], workshop_id=r[1], group=r[3], prompt_set=r[4], status=r[5],
             anonymous=bool(r[6]), pace=r[7], current_prompt=r[8], prompt_count=r[9],
             created_at=r[10], closed_at=r[11], participants=people.get(r[0], 0),
+            answer_mode=r[12],
         )
         for r in rows
     )
@@ -236,11 +340,72 @@ async def build_plan(
     counts = {
         (index_of[(set_of_session[sid], pid)], sid): int(n) for sid, pid, n in count_rows
     }
+    comments: dict[int, list[CommentInfo]] = {}
+    for answer_id, text, group, name, number, at in await snap.comments(guild_id, where):
+        by = name or (f"P{number:02d}" if number else "")
+        comments.setdefault(int(answer_id), []).append(CommentInfo(group, by, text, at))
+    if count_citations:
+        citations = await _citations(snap, guild_id, where, prompts, counts)
+    else:
+        citations = {p.index: CitationTally(tuple(e.id for e in p.examples))
+                     for p in prompts if p.cite is not None}
+    history: dict[int, list[VersionInfo]] = {}
+    if any(s.group_mode for s in sessions):
+        for answer_id, number, name, pseudonym, fields, at in await snap.versions(guild_id,
+                                                                                  where):
+            who = name if name is not None else (f"P{pseudonym:02d}" if pseudonym else "P??")
+            history.setdefault(int(answer_id), []).append(
+                VersionInfo(int(number), who, parse_fields(fields), at))
     return ExportPlan(
         guild_id=guild_id, scope=scope, workshop_id=workshop_id, workshop=workshop,
         exported_at=exported_at, sessions=sessions, prompt_sets=tuple(prompt_sets),
         prompts=tuple(prompts), counts=counts, where=where,
+        dots=await snap.dots_per_answer(guild_id, where),
+        comments={k: tuple(v) for k, v in comments.items()},
+        votes=tuple(VoteInfo(*row) for row in await snap.votes(guild_id, workshop_id)),
+        history={k: tuple(v) for k, v in history.items()},
+        chains={ps.id: library.prompt_sets[ps.id] for ps in prompt_sets
+                if ps.in_library and library.prompt_sets[ps.id].chain is not None},
+        citations=citations, citations_counted=count_citations,
     )
+
+
+async def _citations(snap: Snapshot, guild_id: int, where: Scope, prompts: list[PromptInfo],
+                     counts: dict[tuple[int, int], int]) -> dict[int, CitationTally]:
+    """How the answers to each prompt with a cite field cite its examples (one query per
+    prompt set and cite field id)."""
+    tallies: dict[int, CitationTally] = {}
+    groups: dict[tuple[str, str], dict[str, PromptInfo]] = {}
+    for p in prompts:
+        if p.cite is not None:
+            total = sum(n for (i, _), n in counts.items() if i == p.index)
+            tallies[p.index] = CitationTally(tuple(e.id for e in p.examples), answers=total)
+            groups.setdefault((p.set_id, p.cite.id), {})[p.id] = p
+    for (set_id, field_id), by_id in groups.items():
+        if not any(tallies[p.index].answers for p in by_id.values()):
+            continue
+        for prompt_id, example_id, n in await snap.citations(guild_id, where, set_id,
+                                                               field_id, list(by_id)):
+            tally = tallies[by_id[prompt_id].index]
+            if example_id is None:
+                tally.citing = int(n)
+            else:
+                tally.counts[str(example_id)] = int(n)
+    return tallies
+
+
+def parse_fields(raw: Any) -> dict[str, Any]:
+    """Stored answer fields (JSON text) as a mapping (anything else under the key ``?``)."""
+    try:
+        values = json.loads(raw)
+    except (TypeError, ValueError):
+        return {"?": str(raw)}
+    return values if isinstance(values, dict) else {"?": str(values)}
+
+
+def contributors(history: tuple[VersionInfo, ...]) -> tuple[str, ...]:
+    """Who wrote a version of a group answer, in order of their first."""
+    return tuple(dict.fromkeys(v.participant for v in history))
 
 
 async def load_stored_fields(
@@ -269,7 +434,9 @@ async def load_stored_fields(
 def _prompt_info(index: int, set_id: str, p: Prompt, library: Library) -> PromptInfo:
     fields = tuple(
         FieldInfo(f.id, f.label, f.style, f.required, f.max_length) for f in p.fields
+        if not f.is_cite
     )
+    cite = p.cite_field
     examples = []
     for link in p.examples:
         example = library.examples.get(link.example_id)
@@ -279,6 +446,9 @@ def _prompt_info(index: int, set_id: str, p: Prompt, library: Library) -> Prompt
         index=index, set_id=set_id, id=p.id, number=p.number, title=p.title,
         question=p.question, fields=fields, examples=tuple(examples), in_library=True,
         field_ids=frozenset(f.id for f in fields),
+        cite=FieldInfo(cite.id, cite.label, "cite", cite.required, None, "cite")
+        if cite else None,
+        titles={e.id: e.title for e in examples},
     )
 
 
@@ -328,6 +498,8 @@ class AnswerSource:
         pseudonyms: dict[int | None, str] = {None: "P??"}
         loads = json.loads
         parse = self._parse
+        dots, comments = plan.dots, plan.comments
+        none = ()
         for prompt in plan.prompts:
             if plan.count(prompt) == 0:
                 continue
@@ -337,8 +509,19 @@ class AnswerSource:
                            if len(rows) == self._chunk_rows else None)
                 out: list[AnswerRecord] = []
                 append = out.append
-                for sid, user_id, display_name, fields, created, updated, number in rows:
+                for (sid, user_id, display_name, fields, created, updated, number,
+                     answer_id) in rows:
                     session = sessions[sid]
+                    if session.group_mode:
+                        out_history = plan.history.get(answer_id, none)
+                        record = AnswerRecord(
+                            session, prompt, GROUP_ANSWER, None,
+                            NO_FIELDS if not parse else parse_fields(fields), created, updated,
+                            fields if not parse else None, answer_id, dots.get(answer_id, 0),
+                            comments.get(answer_id, none), contributors(out_history),
+                            len(out_history), out_history)
+                        append(record)
+                        continue
                     if session.anonymous:
                         participant = pseudonyms.get(number)
                         if participant is None:
@@ -348,7 +531,9 @@ class AnswerSource:
                         participant = display_name or ""
                     if not parse:
                         append(AnswerRecord(session, prompt, participant, user_id, NO_FIELDS,
-                                            created, updated, fields))
+                                            created, updated, fields, answer_id,
+                                            dots.get(answer_id, 0),
+                                            comments.get(answer_id, none)))
                         continue
                     try:
                         values = loads(fields)
@@ -357,7 +542,9 @@ class AnswerSource:
                     if not isinstance(values, dict):
                         values = {"?": str(values)}
                     append(AnswerRecord(session, prompt, participant, user_id, values,
-                                        created, updated))
+                                        created, updated, None, answer_id,
+                                        dots.get(answer_id, 0),
+                                        comments.get(answer_id, none)))
                 self.rows_read += len(out)
                 if out:
                     yield out

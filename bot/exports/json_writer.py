@@ -1,4 +1,9 @@
-"""JSON: the complete record (``schema_version`` 1), written piece by piece."""
+"""JSON: the complete record (``schema_version`` 1), written piece by piece.
+
+Besides the answers: per prompt, how its answers cite its linked examples (``citations``);
+after the answers, ``theory_of_change``: for each prompt set with a chain, its columns and one
+row per group (or participant) with the text of each column, the examples it cites and its
+gaps (:mod:`bot.synthesis`)."""
 
 from __future__ import annotations
 
@@ -6,25 +11,91 @@ import json
 from collections.abc import Iterable
 from typing import IO, Any
 
+from bot.exports.chain import ChainCollector, ChainEntry
 from bot.exports.data import AnswerRecord, ExportPlan, PromptInfo
+from bot.synthesis import CitationTally
 
 SCHEMA_VERSION = 1
 
 
-def _prompt(p: PromptInfo) -> dict[str, Any]:
+def _prompt(p: PromptInfo, tally: CitationTally | None) -> dict[str, Any]:
+    fields: list[dict[str, Any]] = [
+        {"id": f.id, "label": f.label, "style": f.style, "required": f.required,
+         "max_length": f.max_length, "kind": "text"}
+        for f in p.fields
+    ]
+    if p.cite is not None:
+        fields.append({"id": p.cite.id, "label": p.cite.label, "required": p.cite.required,
+                       "kind": "cite"})
     return {
         "id": p.id,
         "number": p.number,
         "title": p.title,
         "question": p.question,
         "in_library": p.in_library,
-        "fields": [
-            {"id": f.id, "label": f.label, "style": f.style, "required": f.required,
-             "max_length": f.max_length}
-            for f in p.fields
-        ],
+        "fields": fields,
         "examples": [{"id": e.id, "title": e.title, "look_at": e.look_at} for e in p.examples],
+        "citations": _citations(p, tally),
     }
+
+
+def _citations(p: PromptInfo, tally: CitationTally | None) -> dict[str, Any] | None:
+    """How the prompt's answers cite its examples (None: it has no cite field)."""
+    if p.cite is None:
+        return None
+    if tally is None:
+        tally = CitationTally(tuple(e.id for e in p.examples))
+    return {
+        "field_id": p.cite.id,
+        "answers": tally.answers,
+        "answers_citing": tally.citing,
+        "cited": [{"id": e, "title": p.example_title(e), "answers": n}
+                  for e, n in tally.most_cited()],
+        "never_cited": [{"id": e, "title": p.example_title(e)} for e in tally.never_cited()],
+    }
+
+
+def _chain_row(e: ChainEntry) -> dict[str, Any]:
+    return {
+        "session_id": e.session.id,
+        "group": e.session.group,
+        "participant": e.participant,
+        "gaps": len(e.row.gaps),
+        "cells": [{
+            "column": cell.column.id,
+            "parts": [{"prompt_id": v.prompt_id, "field_id": v.field_id, "label": v.label,
+                       "text": v.text} for v in cell.parts],
+            "cited": list(cell.cited),
+            "gaps": [{"kind": g.kind, "prompt_id": g.prompt_id, "text": g.text}
+                     for g in cell.gaps],
+        } for cell in e.row.cells],
+    }
+
+
+def write_theory_of_change(entries: list[ChainEntry], plan: ExportPlan, out: IO[str],
+                           dumps: Any) -> None:
+    """``"theory_of_change"``: per prompt set with a chain, its columns, and its rows one a
+    line (one group or participant each)."""
+    out.write(',\n  "theory_of_change": [')
+    for n, (set_id, pset) in enumerate(plan.chains.items()):
+        chain = pset.chain
+        assert chain is not None
+        head = dumps({
+            "prompt_set": set_id,
+            "min_chars": chain.min_chars,
+            "columns": [{"id": c.id, "title": c.title,
+                         "parts": [{"prompt_id": p.prompt_id, "field_id": p.field_id,
+                                    "required": p.required} for p in c.parts]}
+                        for c in chain.columns],
+        })[:-1]
+        out.write(("\n    " if n == 0 else ",\n    ") + head + ', "rows": [')
+        sep = "\n      "
+        for e in entries:  # (a row at a time)
+            if e.pset.id == set_id:
+                out.write(sep + dumps(_chain_row(e)))
+                sep = ",\n      "
+        out.write("\n    ]}" if sep != "\n      " else "]}")
+    out.write("\n  ]" if plan.chains else "]")
 
 
 def header(plan: ExportPlan) -> dict[str, Any]:
@@ -60,8 +131,15 @@ def header(plan: ExportPlan) -> dict[str, Any]:
             for ps in plan.prompt_sets
         ],
         "prompts": {
-            ps.id: [_prompt(p) for p in plan.prompts_of(ps.id)] for ps in plan.prompt_sets
+            ps.id: [_prompt(p, plan.citations.get(p.index)) for p in plan.prompts_of(ps.id)]
+            for ps in plan.prompt_sets
         },
+        "votes": [
+            {"prompt_id": v.prompt_id, "dots_per_person": v.dots_per_person,
+             "opened_at": v.opened_at, "closed_at": v.closed_at, "dots": v.dots,
+             "voters": v.voters}
+            for v in plan.votes
+        ],
     }
 
 
@@ -86,11 +164,15 @@ def write_json(plan: ExportPlan, chunks: Iterable[list[AnswerRecord]], out: IO[s
     dumps = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
     prefixes: dict[tuple[int, int], str] = {}
     names: dict[tuple[str, int | None], str] = {}
+    chain = ChainCollector(plan)
+    add_to_chain = chain.add if chain.wanted else None
     first = True
     for chunk in chunks:
         parts = []
         append = parts.append
         for a in chunk:
+            if add_to_chain is not None:
+                add_to_chain(a)
             session, prompt = a.session, a.prompt
             prefix = prefixes.get((session.id, prompt.index))
             if prefix is None:
@@ -118,12 +200,24 @@ def write_json(plan: ExportPlan, chunks: Iterable[list[AnswerRecord]], out: IO[s
                 raw = dumps(fields)
             sub, upd = a.submitted_at, a.updated_at
             if _plain(sub) and _plain(upd):
-                times = f', "submitted_at": "{sub}", "updated_at": "{upd}"}}'
+                times = f', "submitted_at": "{sub}", "updated_at": "{upd}"'
             else:
-                times = f', "submitted_at": {dumps(sub)}, "updated_at": {dumps(upd)}}}'
-            append(f"{prefix}{who}, \"fields\": {raw}{times}")
+                times = f', "submitted_at": {dumps(sub)}, "updated_at": {dumps(upd)}'
+            said = dumps([{"from_group": c.from_group, "by": c.by, "text": c.text,
+                           "at": c.at} for c in a.comments]) if a.comments else "[]"
+            group = ""
+            if a.versions:  # a group answer: its contributors and every version
+                group = (f", \"contributors\": {dumps(list(a.contributors))}, "
+                         f"\"versions\": {a.versions}, \"history\": "
+                         + dumps([{"version": v.number, "participant": v.participant,
+                                   "fields": v.fields, "saved_at": v.saved_at}
+                                  for v in a.history]))
+            append(f"{prefix}{who}, \"fields\": {raw}{times}, \"dots\": {a.dots}, "
+                   f"\"comments\": {said}{group}}}")
         if not parts:
             continue
         out.write(("\n    " if first else ",\n    ") + ",\n    ".join(parts))
         first = False
-    out.write("\n  ]\n}\n" if not first else "]\n}\n")
+    out.write("\n  ]" if not first else "]")
+    write_theory_of_change(chain.entries(), plan, out, dumps)
+    out.write("\n}\n")

@@ -16,7 +16,9 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import IO
 
+from bot.exports.chain import ChainCollector, ChainEntry
 from bot.exports.data import AnswerRecord, ExportPlan, PromptInfo, SessionInfo
+from bot.synthesis import GAP_MARK, ChainCell
 
 # ASCII punctuation that means something to CommonMark, GFM or common extensions
 # (tables, strikethrough, autolinks, maths, mentions).
@@ -115,6 +117,9 @@ def _head(plan: ExportPlan, groups: dict[int, str]) -> list[str]:
     sets = ", ".join(md_escape(ps.title) for ps in plan.prompt_sets) or "none"
     lines.append(f"- **Prompt sets:** {sets}")
     lines.append(f"- **Answers:** {plan.answers}")
+    if plan.chains:
+        lines.append("- **Theory of change:** the chain each group made is at the end of "
+                     "this report")
     lines += ["", "## Groups", ""]
     if not plan.sessions:
         lines.append("No sessions.")
@@ -157,12 +162,66 @@ def _prompt_head(plan: ExportPlan, prompt: PromptInfo, groups: dict[int, str]) -
         f"{groups[s.id]}: {plan.count(prompt, s)}" for s in plan.sessions_for(prompt)
     )
     lines += [f"**Answers:** {total}" + (f" ({per_group})" if per_group else ""), ""]
+    tally = plan.citations.get(prompt.index)
+    if prompt.cite is not None and tally is not None and total:
+        cited = "; ".join(f"{md_escape(prompt.example_title(e))} ({n})"
+                          for e, n in tally.most_cited()) or "none"
+        never = "; ".join(md_escape(prompt.example_title(e)) for e in tally.never_cited())
+        lines += [f"**Examples cited** (answers citing each; {tally.citing} of {total} "
+                  f"answers cite one): {cited}", ""]
+        lines += [f"**Linked but never cited:** {never or 'none, every one was cited'}", ""]
+    return lines
+
+
+def _chain_cell(entry: ChainEntry, cell: ChainCell) -> str:
+    """One cell of the chain table, on one line: gaps first (marked), then the parts."""
+    bits = [md_escape(f"{GAP_MARK} {g.text}") for g in cell.gaps]
+    bits += [f"*{md_escape(v.label)}:* {md_escape(v.text.strip())}" for v in cell.filled]
+    if cell.cited:
+        titles = "; ".join(md_escape(t) for t in entry.cited_titles(cell))
+        bits.append(f"*Examples cited:* {titles}")
+    return " · ".join(bits) or "—"
+
+
+def _chain_section(entries: list[ChainEntry], plan: ExportPlan,
+                   groups: dict[int, str]) -> list[str]:
+    lines = ["## Theory of change", "",
+             "The three key questions as one chain, per group (or per participant where each "
+             f"answered alone). {GAP_MARK} marks a gap: a link with no answer, a part left "
+             "empty, an answer too short to use, or no seminar example cited.", ""]
+    for set_id, pset in plan.chains.items():
+        chain = pset.chain
+        assert chain is not None
+        rows = [e for e in entries if e.pset.id == set_id]
+        if len(plan.chains) > 1:
+            lines += [f"### {md_escape(pset.title)}", ""]
+        head = ["Group", *(md_escape(c.title) for c in chain.columns), "Gaps"]
+        lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        for e in rows:
+            who = groups[e.session.id] + (f" · {md_escape(e.participant)}"
+                                          if e.participant is not None else "")
+            cells = [who, *(_chain_cell(e, c) for c in e.row.cells), str(len(e.row.gaps))]
+            lines.append("| " + " | ".join(cells) + " |")
+        if not rows:
+            lines.append("| *no answers yet* |" + " |" * (len(head) - 1))
+        lines.append("")
     return lines
 
 
 def _group_head(plan: ExportPlan, prompt: PromptInfo, session: SessionInfo,
                 groups: dict[int, str]) -> str:
     return f"### {groups[session.id]}: {_plural(plan.count(prompt, session), 'answer')}\n\n"
+
+
+def _comments(a: AnswerRecord) -> str:
+    """Comments other groups left on an answer (gallery walks and votes)."""
+    lines = ["  *Comments from other groups:*\n"]
+    for c in a.comments:
+        source = md_escape(c.from_group) if c.from_group else "a group no longer in the workshop"
+        if c.by:
+            source += f" \\({md_escape(c.by)}\\)"
+        lines.append(f"  - from {source}, {_when(c.at)}\n\n{md_block(c.text, '    > ')}\n")
+    return "\n".join(lines) + "\n"
 
 
 def write_markdown(plan: ExportPlan, chunks: Iterable[list[AnswerRecord]], out: IO[str]) -> None:
@@ -184,9 +243,12 @@ def write_markdown(plan: ExportPlan, chunks: Iterable[list[AnswerRecord]], out: 
         pos += 1
         return pending[pos - 1]
 
+    chain = ChainCollector(plan)
+    add_to_chain = chain.add if chain.wanted else None
     current = next_answer()
     for prompt in plan.prompts:
         out.write("\n".join(_prompt_head(plan, prompt, groups)) + "\n")
+        voted = plan.voted(prompt)
         for session in plan.sessions_for(prompt):
             if plan.count(prompt, session) == 0:
                 continue
@@ -199,7 +261,13 @@ def write_markdown(plan: ExportPlan, chunks: Iterable[list[AnswerRecord]], out: 
                     name = names[a.participant] = md_escape(a.participant) or "\\(no name\\)"
                 edited = (f" (edited {_when(a.updated_at)})"
                           if a.updated_at and a.updated_at[:16] != a.submitted_at[:16] else "")
-                parts.append(f"- **{name}**, {_when(a.submitted_at)}{edited}\n\n")
+                if a.versions:  # a group answer: who wrote it, in how many versions
+                    who = ", ".join(md_escape(c) for c in a.contributors) or "nobody now"
+                    parts.append(f"- **{name}** ({a.versions} version"
+                                 f"{'s' if a.versions != 1 else ''} by {who}), "
+                                 f"{_when(a.submitted_at)}{edited}\n\n")
+                else:
+                    parts.append(f"- **{name}**, {_when(a.submitted_at)}{edited}\n\n")
                 for f, value in a.field_values():
                     label = labels.get((prompt.index, f.id))
                     if label is None:
@@ -208,7 +276,20 @@ def write_markdown(plan: ExportPlan, chunks: Iterable[list[AnswerRecord]], out: 
                         parts.append(f"  *{label}*\n\n{md_block(value, '  > ')}\n\n")
                     else:
                         parts.append(f"  *{label}*: no answer\n\n")
+                if prompt.cite is not None:
+                    cited = "; ".join(md_escape(t) for t in a.cited_titles())
+                    parts.append(f"  *{md_escape(prompt.cite.label)}*: "
+                                 f"{cited or 'none cited'}\n\n")
+                if voted:
+                    parts.append(f"  **Dots:** {a.dots}\n\n")
+                if a.comments:
+                    parts.append(_comments(a))
+                if add_to_chain is not None:
+                    add_to_chain(a)
                 current = next_answer()
             out.write("".join(parts))
     if current is not None:  # pragma: no cover - the source follows the plan's order
         raise RuntimeError("answers arrived out of the plan's order")
+    if chain.wanted:
+        for line in _chain_section(chain.entries(), plan, groups):  # (a line at a time)
+            out.write(line + "\n")

@@ -29,6 +29,7 @@ from bot.exports.data import (
     build_plan,
     load_stored_fields,
 )
+from bot.exports.html_report import write_html
 from bot.exports.json_writer import write_json
 from bot.exports.markdown import write_markdown
 from bot.exports.xlsx_writer import NeedColumns, write_xlsx
@@ -54,6 +55,7 @@ _WRITERS: dict[ExportFormat, Callable[[ExportPlan, Chunks, Path], None]] = {
     ExportFormat.JSON: _write_text(write_json, "utf-8"),
     ExportFormat.MD: _write_text(write_markdown, "utf-8"),
     ExportFormat.XLSX: write_xlsx,
+    ExportFormat.HTML: write_html,
 }
 
 
@@ -136,7 +138,8 @@ async def export_to_dir(
     loop = asyncio.get_running_loop()
     async with db.snapshot() as snap:
         plan = await build_plan(snap, library, guild_id=guild_id, scope=scope,
-                                exported_at=exported_at)
+                                exported_at=exported_at,
+                                count_citations=fmt is not ExportFormat.HTML)
         if fmt is ExportFormat.XLSX:
             await load_stored_fields(snap, plan)
         group = plan.sessions[0].group if scope.kind == "session" and plan.sessions else None

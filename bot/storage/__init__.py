@@ -5,7 +5,9 @@
 * :mod:`~bot.storage.writer`: the single writer, group commits, fault handling;
 * :mod:`~bot.storage.sessions`, :mod:`~bot.storage.answers`, :mod:`~bot.storage.housekeeping`
   (erasure, retention, audit, settings), :mod:`~bot.storage.messages` (messages the bot edits
-  later), :mod:`~bot.storage.jobs` (the scheduler's table): the parts of :class:`Database`;
+  later), :mod:`~bot.storage.jobs` (the scheduler's table), :mod:`~bot.storage.reminders`,
+  :mod:`~bot.storage.gallery` (gallery walks, comments, dot-votes): the parts of
+  :class:`Database`;
 * :mod:`~bot.storage.snapshot`: the read-only view exports read;
 * :mod:`~bot.storage.backup`: backup and restore;
 * :mod:`~bot.storage.interface`: :class:`Storage`, what the engine and exports need from a
@@ -20,12 +22,19 @@ from bot.storage.rows import (
     GROUP,
     AnswerRow,
     BotMessage,
+    CommentOutcome,
+    CommentResult,
+    CommentRow,
+    DotOutcome,
+    DotResult,
     JobRow,
     SaveOutcome,
     SaveResult,
     SessionRow,
     SessionStatus,
     VersionRow,
+    VoteRow,
+    WalkRow,
     WorkshopPhase,
     WorkshopRow,
     utcnow_iso,
@@ -38,7 +47,12 @@ __all__ = [
     "SCHEMA_VERSION",
     "AnswerRow",
     "BotMessage",
+    "CommentOutcome",
+    "CommentResult",
+    "CommentRow",
     "Database",
+    "DotOutcome",
+    "DotResult",
     "JobRow",
     "ProcessLock",
     "SaveOutcome",
@@ -52,6 +66,8 @@ __all__ = [
     "StorageNotWritable",
     "StorageUnavailable",
     "VersionRow",
+    "VoteRow",
+    "WalkRow",
     "WorkshopPhase",
     "WorkshopRow",
     "apply_migrations",

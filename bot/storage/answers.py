@@ -7,6 +7,7 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
+from bot.models import FieldValue
 from bot.rules import answerable
 from bot.storage.base import ANSWER_COLUMNS, ANSWER_COLUMNS_A, StoreBase, answer_row
 from bot.storage.rows import (
@@ -95,7 +96,7 @@ def _version(row: Sequence[Any]) -> VersionRow:
 class Answers(StoreBase):
     async def save_answer(
         self, *, guild_id: int, session_id: int, prompt_id: str, prompt_number: int,
-        user_id: int, display_name: str, fields: dict[str, str], interaction_id: int | None,
+        user_id: int, display_name: str, fields: dict[str, FieldValue], interaction_id: int | None,
     ) -> SaveResult:
         """Insert or update one person's answer to one prompt, checking
         :func:`bot.rules.answerable` on the session's state in the same transaction (so an
@@ -160,7 +161,7 @@ class Answers(StoreBase):
 
     async def save_group_answer(
         self, *, guild_id: int, session_id: int, prompt_id: str, prompt_number: int,
-        user_id: int, display_name: str, fields: dict[str, str], base_version: int,
+        user_id: int, display_name: str, fields: dict[str, FieldValue], base_version: int,
         interaction_id: int | None,
     ) -> SaveResult:
         """Save a new version of a group's answer to a prompt, written by ``user_id`` on the

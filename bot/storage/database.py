@@ -14,6 +14,7 @@ import aiosqlite
 from bot.storage.answers import Answers
 from bot.storage.base import one
 from bot.storage.errors import StorageError, StorageNotWritable
+from bot.storage.gallery import Gallery
 from bot.storage.housekeeping import Housekeeping
 from bot.storage.jobs import Jobs
 from bot.storage.messages import Messages
@@ -26,7 +27,7 @@ from bot.storage.writer import Writer
 log = logging.getLogger(__name__)
 
 
-class Database(Sessions, Answers, Housekeeping, Messages, Jobs, Reminders):
+class Database(Sessions, Answers, Housekeeping, Messages, Jobs, Reminders, Gallery):
     """The one owner of the SQLite file. Open with :meth:`open`, close with :meth:`close`.
 
     Rules kept: parameterised SQL only; WAL, ``synchronous=FULL``, ``busy_timeout``, foreign

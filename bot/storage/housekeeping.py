@@ -29,8 +29,9 @@ SUBJECT_KEY = "subject_key"
 
 
 def erase_person(conn: sqlite3.Connection, guild_id: int, user_id: int) -> int:
-    """Delete everything stored about one person in one server; returns how many answers (and
-    versions of group answers) were erased.
+    """Delete everything stored about one person in one server (answers, versions, pseudonym
+    links, reminder choices, gallery comments and dots); returns how many answers (and
+    versions of group answers) were erased. Comments and dots on an erased answer go with it.
 
     A group answer keeps its current text only if someone else wrote it: when the person wrote
     the current version, the answer goes back to the newest version someone else wrote, or is
@@ -48,6 +49,11 @@ def erase_person(conn: sqlite3.Connection, guild_id: int, user_id: int) -> int:
     if _has_table(conn, "reminder_subscriptions"):
         conn.execute("DELETE FROM reminder_subscriptions WHERE guild_id = ? AND user_id = ?",
                      (guild_id, user_id))
+    # gallery comments and dots they gave (those on their erased answers went with them)
+    for table in ("gallery_comments", "dots", "dot_clicks"):
+        if _has_table(conn, table):
+            conn.execute(f"DELETE FROM {table} WHERE guild_id = ? AND user_id = ?",
+                         (guild_id, user_id))
     return count
 
 
@@ -78,13 +84,14 @@ def _has_table(conn: sqlite3.Connection, name: str) -> bool:
 
 def people_of(conn: sqlite3.Connection, guild_id: int) -> list[int]:
     """Every user id with data stored in a server (to match an erasure's subject hash)."""
-    versions = _has_table(conn, "answer_versions")  # (a restored backup may be older)
+    # (a restored backup may be older than some of these tables)
+    extra = [t for t in ("answer_versions", "gallery_comments", "dots") if _has_table(conn, t)]
     rows = conn.execute(
         "SELECT DISTINCT user_id FROM answers WHERE guild_id = ? AND user_id != 0 "
-        + ("UNION SELECT user_id FROM answer_versions WHERE guild_id = ? " if versions else "")
+        + "".join(f"UNION SELECT user_id FROM {t} WHERE guild_id = ? " for t in extra)
         + "UNION SELECT p.user_id FROM participants p JOIN workshops w "
         "ON w.id = p.workshop_id WHERE w.guild_id = ?",
-        (guild_id, guild_id, guild_id) if versions else (guild_id, guild_id),
+        (guild_id,) * (len(extra) + 2),
     ).fetchall()
     return [int(r[0]) for r in rows]
 

@@ -10,7 +10,8 @@ from typing import Any
 from bot.storage.base import StoreBase
 from bot.storage.rows import BotMessage, utcnow_iso
 
-_COLUMNS = "id, guild_id, kind, session_id, workshop_id, channel_id, message_id, created_at"
+_COLUMNS = ("id, guild_id, kind, session_id, workshop_id, channel_id, message_id, created_at, "
+            "answer_id")
 
 
 def _message(row: Sequence[Any]) -> BotMessage:
@@ -21,10 +22,12 @@ class Messages(StoreBase):
     async def remember_message(
         self, *, guild_id: int, kind: str, channel_id: int, message_id: int,
         session_id: int | None = None, workshop_id: int | None = None,
-        replace: bool = False,
+        replace: bool = False, answer_id: int | None = None,
     ) -> BotMessage:
         """Record a message the bot posted. With ``replace``, an earlier message of the same
-        ``kind`` for the same session/workshop is forgotten (one live card per session)."""
+        ``kind`` for the same session/workshop is forgotten (one live card per session).
+        ``answer_id``: the answer a gallery card shows (found again by :meth:`cards_showing`
+        when its author erases it)."""
 
         def job(conn: sqlite3.Connection) -> BotMessage:
             if replace:
@@ -35,10 +38,11 @@ class Messages(StoreBase):
                 )
             row = conn.execute(
                 "INSERT INTO bot_messages (guild_id, kind, session_id, workshop_id, channel_id, "
-                "message_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (message_id) DO UPDATE SET kind = excluded.kind "
-                f"RETURNING {_COLUMNS}",
-                (guild_id, kind, session_id, workshop_id, channel_id, message_id, utcnow_iso()),
+                "message_id, created_at, answer_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (message_id) DO UPDATE SET kind = excluded.kind, "
+                f"answer_id = excluded.answer_id RETURNING {_COLUMNS}",
+                (guild_id, kind, session_id, workshop_id, channel_id, message_id, utcnow_iso(),
+                 answer_id),
             ).fetchone()
             return _message(row)
 
@@ -62,6 +66,17 @@ class Messages(StoreBase):
             sql += " AND workshop_id = ?"
             params.append(workshop_id)
         rows = await self.fetchall(sql + " ORDER BY id", params)
+        return [_message(r) for r in rows]
+
+    async def cards_showing(self, guild_id: int, answer_ids: Sequence[int]) -> list[BotMessage]:
+        """Messages of any kind that show one of these answers (gallery cards, results)."""
+        if not answer_ids:
+            return []
+        marks = ", ".join("?" for _ in answer_ids)
+        rows = await self.fetchall(
+            f"SELECT {_COLUMNS} FROM bot_messages WHERE guild_id = ? AND answer_id IN ({marks}) "
+            "ORDER BY id", (guild_id, *answer_ids),
+        )
         return [_message(r) for r in rows]
 
     async def forget_message(self, message_id: int) -> None:

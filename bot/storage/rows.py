@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from bot.models import FieldValue
 from bot.rules import Refusal
 
 
@@ -75,7 +76,7 @@ class AnswerRow:
     prompt_id: str
     user_id: int
     display_name: str
-    fields: dict[str, str]
+    fields: dict[str, FieldValue]
     created_at: str
     updated_at: str
     version: int = 1  # group answers: how many times it was saved
@@ -93,7 +94,7 @@ class VersionRow:
     number: int
     user_id: int
     display_name: str
-    fields: dict[str, str]
+    fields: dict[str, FieldValue]
     created_at: str
 
 
@@ -137,6 +138,100 @@ class BotMessage:
     channel_id: int
     message_id: int
     created_at: str
+    answer_id: int | None = None  # a gallery card: the answer it shows
+
+
+@dataclass(frozen=True, slots=True)
+class WalkRow:
+    """A gallery walk: group ``rotation[i]`` sees the answers of group
+    ``rotation[(i + round) % len(rotation)]`` to ``prompt_id``."""
+
+    id: int
+    guild_id: int
+    workshop_id: int
+    prompt_id: str
+    rotation: tuple[int, ...]  # session ids
+    round: int
+    rotate_minutes: int | None
+    started_at: str
+    ended_at: str | None
+
+    @property
+    def rounds(self) -> int:
+        """How many rounds the walk has: after them every group has seen every other."""
+        return len(self.rotation) - 1
+
+    @property
+    def live(self) -> bool:
+        return self.ended_at is None
+
+
+@dataclass(frozen=True, slots=True)
+class VoteRow:
+    """A dot-vote on one prompt of a workshop: ``dots`` per person."""
+
+    id: int
+    guild_id: int
+    workshop_id: int
+    prompt_id: str
+    dots: int
+    opened_at: str
+    closed_at: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CommentRow:
+    """A comment on an answer (of ``session_id``), written in the channel of the group
+    ``from_session_id`` (None when that session was deleted since)."""
+
+    id: int
+    answer_id: int
+    session_id: int
+    prompt_id: str
+    answer_user_id: int  # who the answer belongs to (0: a group answer)
+    user_id: int  # who wrote the comment
+    display_name: str
+    from_session_id: int | None
+    text: str
+    created_at: str
+
+
+class CommentOutcome(StrEnum):
+    SAVED = "saved"
+    REPLAYED = "replayed"  # this interaction was already applied: nothing changed
+    CLOSED = "closed"  # no walk or vote shows the answer's prompt now
+    NO_ANSWER = "no_answer"  # the answer is gone (erased, or its session deleted)
+
+
+@dataclass(frozen=True, slots=True)
+class CommentResult:
+    outcome: CommentOutcome
+    comment: CommentRow | None = None
+
+
+class DotOutcome(StrEnum):
+    ADDED = "added"
+    REMOVED = "removed"
+    REPLAYED = "replayed"  # this click was already applied: nothing changed
+    NO_VOTE = "no_vote"  # no vote is open on the answer's prompt
+    NO_ANSWER = "no_answer"
+    OWN_GROUP = "own_group"  # the voter's own group's answer
+    NO_DOTS_LEFT = "no_dots_left"
+    NONE_TO_REMOVE = "none_to_remove"  # the voter has no dot on this answer
+
+
+@dataclass(frozen=True, slots=True)
+class DotResult:
+    """What a vote click did, and the voter's dots in that vote afterwards."""
+
+    outcome: DotOutcome
+    dots: int = 0  # the vote's dots per person
+    used: int = 0  # the voter's dots placed in the vote
+    on_answer: int = 0  # of which on this answer
+
+    @property
+    def left(self) -> int:
+        return max(0, self.dots - self.used)
 
 
 @dataclass(frozen=True, slots=True)

@@ -130,6 +130,7 @@ class Burst:
     acked: set[int] = field(default_factory=set)  # interaction ids answered "Saved…"
     _threshold: int = 0
     _reached: asyncio.Event = field(default_factory=asyncio.Event)
+    _arrived: asyncio.Event = field(default_factory=asyncio.Event)  # set on each acknowledgement
     _on_threshold: Callable[[], None] | None = None
 
     def listen(self, emu: Emulator) -> Callable[[str, object], None]:
@@ -139,6 +140,7 @@ class Burst:
             it = obj.interaction
             if it is not None and it.id in self.texts and SAVED in obj.text:
                 self.acked.add(it.id)
+                self._arrived.set()
                 if self._threshold and len(self.acked) >= self._threshold \
                         and not self._reached.is_set():
                     self._reached.set()
@@ -186,6 +188,29 @@ async def fire_submissions(forms: list[InteractionResult], burst: Burst, tag: st
         res = await form.modal.submit(form.user, values, wait=False)
         burst.results.append(res)
         burst.texts[res.id] = text
+
+
+async def fire_in_window(
+    forms: list[InteractionResult], burst: Burst, tag: str, *, window: int,
+    stop: Callable[[], bool],
+) -> None:
+    """Keep ``window`` submissions in the bot's hands at once: ``window`` fired together, then
+    one more for each acknowledgement, until ``stop()`` says so or every form is submitted.
+
+    Unlike :func:`fire_submissions` (every dispatch queued before the bot answers any), the bot
+    always has unanswered work when ``stop()`` turns true, however fast it runs compared with
+    the emulator reading its acknowledgements.
+    """
+    pending = iter(forms)
+    while not stop():
+        if len(burst.results) - len(burst.acked) >= window:
+            burst._arrived.clear()
+            await burst._arrived.wait()
+            continue
+        form = next(pending, None)
+        if form is None:
+            return
+        await fire_submissions([form], burst, tag)
 
 
 def add_people(guild: Guild, count: int, prefix: str = "Person") -> list[Member]:

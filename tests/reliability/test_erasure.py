@@ -11,7 +11,7 @@ from pathlib import Path
 from bot.emulator import EmulatedMessage, Member
 from bot.storage.backup import backup_database, restore_database
 from bot.storage.schema import sidecars
-from tests.bot.conftest import World
+from tests.discord_layer.conftest import World
 
 SECRET = "zq-erase-me-7731 my family's story"
 

@@ -21,7 +21,7 @@ import pytest
 
 from bot.emulator import EmulatedMessage, Member
 from bot.storage import writer
-from tests.bot.conftest import World
+from tests.discord_layer.conftest import World
 
 TEXT = "Our answer, typed with care: 13-15s in crisis; see the data (p. 4)."
 
@@ -46,7 +46,7 @@ async def submit(person: Member, card: EmulatedMessage, text: str) -> EmulatedMe
 
 
 def typed(text: str, prompt) -> list[str]:  # type: ignore[no-untyped-def]
-    return [f"{text} [{f.id}]" for f in prompt.fields]
+    return [f"{text} [{f.id}]" for f in prompt.fields if not f.is_cite]
 
 
 async def stored_answers(world: World, person: Member) -> list[dict[str, str]]:
@@ -96,8 +96,9 @@ async def test_a_write_that_fails_says_not_saved_and_gives_the_text_back(
     assert [i["value"] for i in retry.modal.text_inputs] == typed(TEXT, prompt)
     done = await retry.modal.submit(world.alice, {})
     assert "Saved your answer" in (await done.reply()).text
-    assert await stored_answers(world, world.alice) == [
-        dict(zip([f.id for f in prompt.fields], typed(TEXT, prompt), strict=True))]
+    assert await stored_answers(world, world.alice) == [{  # (and no example cited)
+        **dict(zip([f.id for f in prompt.fields if not f.is_cite], typed(TEXT, prompt),
+                   strict=True)), prompt.cite_field.id: []}]
     recovered = [r for r in caplog.records if "work again" in r.getMessage()]
     assert len(recovered) == 1
 
@@ -211,7 +212,7 @@ def fill(folder: Path) -> Path:
 
 
 async def test_a_real_full_disk_loses_nothing_and_recovers(tmp_path: Path, library) -> None:
-    from tests.bot.conftest import emulating, make_world
+    from tests.discord_layer.conftest import emulating, make_world
 
     with small_filesystem(tmp_path) as disk:
         w = make_world(tmp_path, library)
@@ -226,7 +227,9 @@ async def test_a_real_full_disk_loses_nothing_and_recovers(tmp_path: Path, libra
             await opened.response()
             big = {i["custom_id"]: (TEXT * 100)[: i["max_length"]]
                    for i in opened.modal.text_inputs}
-            reply = await (await opened.modal.submit(w.alice, big)).reply()
+            (cite,) = opened.modal.selects
+            cited = {cite.custom_id: cite.values[1:3]}  # two seminar examples cited
+            reply = await (await opened.modal.submit(w.alice, {**big, **cited})).reply()
             assert "not saved" in reply.text and "disk is full" in reply.text
             assert all(v in reply.attachments[0].text() for v in big.values())
             assert await stored_answers(w, w.alice) == []
@@ -236,9 +239,10 @@ async def test_a_real_full_disk_loses_nothing_and_recovers(tmp_path: Path, libra
             retry = await w.alice.click(reply, "Try again")
             await retry.response()
             assert {i["custom_id"]: i["value"] for i in retry.modal.text_inputs} == big
+            assert retry.modal.selects[0].defaults == cited[cite.custom_id]  # kept too
             done = await retry.modal.submit(w.alice, {})
             assert "Saved your answer" in (await done.reply()).text
-            assert await stored_answers(w, w.alice) == [big]
+            assert await stored_answers(w, w.alice) == [{**big, **cited}]
 
 
 # --- start-up checks ---------------------------------------------------------------------------

@@ -46,6 +46,45 @@ class Admin(commands.Cog):
                     "with Manage Server).")
         await respond(interaction, text)
 
+    @config.command(name="gallery",
+                    description="Allow gallery walks (groups reading each other's answers)")
+    @app_commands.describe(enabled="On: facilitators may start gallery walks (default on); "
+                                   "empty: show the setting")
+    async def gallery(self, interaction: discord.Interaction,
+                      enabled: bool | None = None) -> None:
+        await self._sharing(interaction, gallery=enabled)
+
+    @config.command(name="voting",
+                    description="Allow dot-votes on the groups' answers")
+    @app_commands.describe(enabled="On: facilitators may open votes (default on); empty: show "
+                                   "the setting")
+    async def voting(self, interaction: discord.Interaction,
+                     enabled: bool | None = None) -> None:
+        await self._sharing(interaction, voting=enabled)
+
+    async def _sharing(self, interaction: discord.Interaction, *, gallery: bool | None = None,
+                       voting: bool | None = None) -> None:
+        guild_id = guild_id_of(interaction)
+        perms = interaction.permissions
+        if not (perms.manage_guild or perms.administrator):
+            raise NotFacilitator("Only members with the Manage Server permission can change this.")
+        engine = self.bot.engine
+        if gallery is None and voting is None:
+            gallery_on, voting_on = await in_time(interaction, engine.sharing(guild_id))
+        else:
+            gallery_on, voting_on = await in_time(interaction, engine.set_sharing(
+                guild_id, gallery=gallery, voting=voting))
+        await respond(interaction, sharing_text(gallery_on, voting_on))
+
+
+def sharing_text(gallery_on: bool, voting_on: bool) -> str:
+    """What the server allows. Answers reach other groups only when a facilitator starts a
+    walk or a vote; these switches decide whether facilitators may."""
+    return (f"Gallery walks are **{'allowed' if gallery_on else 'switched off'}** and votes "
+            f"are **{'allowed' if voting_on else 'switched off'}** in this server. Answers "
+            "reach other groups only when a facilitator starts one of them; a walk or vote "
+            "already running goes on until it is ended or closed.")
+
 
 async def setup(bot: WorkshopBot) -> None:
     await bot.add_cog(Admin(bot))

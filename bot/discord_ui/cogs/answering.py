@@ -112,9 +112,10 @@ class Answering(commands.Cog):
         guild_id_of(interaction)
         await respond(
             interaction,
-            "This erases **every answer you gave in this server**, in every session, and they "
-            "will not appear in later exports. Files already exported by facilitators are not "
-            "changed. Are you sure?",
+            "This erases **every answer you gave in this server**, in every session, with "
+            "your comments and dots in gallery walks and votes; they will not appear in later "
+            "exports, and gallery cards that showed your answers are withdrawn. Files already "
+            "exported by facilitators are not changed. Are you sure?",
             view=frozen_view(ForgetButton(uid=interaction.user.id)),
         )
 

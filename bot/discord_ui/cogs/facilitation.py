@@ -11,7 +11,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord_ui import render
+from bot.discord_ui import gallery, outgoing, render, synthesis
 from bot.discord_ui.cards import card, remember_card
 from bot.discord_ui.choices import (
     ANSWER_CHOICES,
@@ -21,7 +21,13 @@ from bot.discord_ui.choices import (
     workshop_choices,
 )
 from bot.discord_ui.client import WorkshopBot
-from bot.discord_ui.respond import ensure_facilitator, in_time, respond
+from bot.discord_ui.respond import (
+    ensure_facilitator,
+    guild_id_of,
+    in_time,
+    is_facilitator,
+    respond,
+)
 from bot.discord_ui.upload import fit_for_upload
 from bot.engine import Engine, NotFound
 from bot.exports import ExportFormat, ExportScope, export_to_dir
@@ -34,8 +40,10 @@ FORMAT_CHOICES = [
     app_commands.Choice(name="Excel workbook (XLSX)", value="xlsx"),
     app_commands.Choice(name="JSON (complete record)", value="json"),
     app_commands.Choice(name="Markdown report", value="markdown"),
+    app_commands.Choice(name="HTML report with charts (opens in a browser)", value="html"),
 ]
-FORMAT_NAMES = {"csv": "CSV", "xlsx": "Excel", "json": "JSON", "markdown": "Markdown"}
+FORMAT_NAMES = {"csv": "CSV", "xlsx": "Excel", "json": "JSON", "markdown": "Markdown",
+                "html": "HTML report"}
 SCOPE_CHOICES = [
     app_commands.Choice(name="this session (this group)", value="session"),
     app_commands.Choice(name="the whole workshop (every group)", value="workshop"),
@@ -211,6 +219,60 @@ class Facilitation(commands.Cog):
             interaction, "🔒 Answers are locked. Facilitators can still export them with "
             "`/session export`.", embed=embed, ephemeral=False,
         )
+
+    @session.command(name="comments",
+                     description="What other groups said about this group's answers (after a "
+                                 "gallery walk)")
+    async def comments(self, interaction: discord.Interaction) -> None:
+        await gallery.show_comments(interaction)  # for the group's people and facilitators
+
+    # --- synthesis --------------------------------------------------------------------------
+
+    @session.command(name="chain",
+                     description="The theory-of-change chain your answers make so far")
+    async def chain(self, interaction: discord.Interaction) -> None:
+        guild_id = guild_id_of(interaction)
+        own = await in_time(interaction, self.engine.own_chain(
+            guild_id, interaction.channel_id, interaction.user.id,
+            interaction.user.display_name))
+        # group mode: the group's own answer, for the group to see; otherwise one person's
+        public = own.session.group_mode
+        if public and interaction.response.is_done():  # deferred as private: say so there
+            await respond(interaction, "The group's chain is posted in the channel.")
+            await outgoing.send(interaction.channel,  # type: ignore[arg-type]
+                                embed=synthesis.chain_embed(self.bot.library, own))
+            return
+        await respond(interaction, embed=synthesis.chain_embed(self.bot.library, own),
+                      ephemeral=not public)
+
+    @session.command(name="digest",
+                     description="Per prompt: answers, examples cited most and never, top votes")
+    @app_commands.describe(
+        prompt="One prompt (number or id; default: every prompt)",
+        public="Post it in the channel for everyone (default: only you see it)",
+    )
+    async def digest(self, interaction: discord.Interaction, prompt: str | None = None,
+                     public: bool = False) -> None:
+        guild_id = ensure_facilitator(interaction)
+        session = await self.engine.latest_session(guild_id, interaction.channel_id)
+        if session is None:
+            raise NotFound("No session has run in this channel yet, so there is nothing to "
+                           "sum up here. `/workshop digest` sums up a whole workshop.")
+        await synthesis.post_digest(interaction, self.bot, ExportScope.session(session.id),
+                                    prompt, public, session.workshop)
+
+    @digest.autocomplete("prompt")
+    async def _digest_prompt_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        if interaction.guild_id is None or not is_facilitator(interaction):
+            return []
+        session = await self.engine.latest_session(interaction.guild_id,
+                                                   interaction.channel_id)
+        pset = self.bot.library.prompt_sets.get(session.prompt_set) if session else None
+        return choices(pset.prompts if pset else [], current,
+                       name=lambda p: f"{p.number}. {p.title}", value=lambda p: p.id,
+                       search=lambda p: (p.title, p.id, str(p.number)))
 
     # --- export -----------------------------------------------------------------------------
 

@@ -1,5 +1,6 @@
 """`/workshop …`: one facilitator steers every group of a workshop at once, from any channel,
-and opens breakout threads (one group each)."""
+opens breakout threads (one group each), and lets the groups learn from each other (gallery
+walks and dot-votes: behaviour in bot/discord_ui/gallery.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord_ui import outgoing, render
+from bot.discord_ui import gallery, outgoing, render, synthesis
 from bot.discord_ui.cards import post_card
 from bot.discord_ui.choices import (
     ANSWER_CHOICES,
@@ -21,7 +22,9 @@ from bot.discord_ui.choices import (
 from bot.discord_ui.client import WorkshopBot
 from bot.discord_ui.respond import ensure_facilitator, in_time, respond
 from bot.engine import Engine, NotFound, WorkshopError
+from bot.engine.gallery import NAMES
 from bot.engine.workshop_run import Move, WorkshopMove
+from bot.exports import ExportScope
 from bot.rules import clean_name
 from bot.storage import SessionRow
 
@@ -38,9 +41,22 @@ class Workshop(commands.Cog):
     )
     timer = app_commands.Group(name="timer", description="A timer for every group",
                                parent=workshop)
+    gallery = app_commands.Group(name="gallery",
+                                 description="Each group reads another group's answers, in turn",
+                                 parent=workshop)
+    vote = app_commands.Group(name="vote", description="Dot-voting on the groups' answers",
+                              parent=workshop)
 
     def __init__(self, bot: WorkshopBot) -> None:
         self.bot = bot
+        self._gallery_events = gallery.GalleryEvents(bot)
+
+    async def cog_unload(self) -> None:
+        self._gallery_events.close()
+
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        await gallery.handle_modal(interaction)  # a comment form (answer forms: answering.py)
 
     @property
     def engine(self) -> Engine:
@@ -188,18 +204,109 @@ class Workshop(commands.Cog):
     @app_commands.describe(
         workshop="The workshop",
         reminders="Post who has not answered with every one-minute timer warning (no pings)",
+        names="Gallery cards, comments and results show people's names (named sessions "
+              "only; default off)",
     )
     async def settings(self, interaction: discord.Interaction, workshop: str,
-                       reminders: bool | None = None) -> None:
+                       reminders: bool | None = None, names: bool | None = None) -> None:
         guild_id = ensure_facilitator(interaction)
         found = await self.engine.workshop(guild_id, workshop)
         changes: dict[str, object] = {}
         if reminders is not None:
             changes["remind_at_warning"] = reminders
+        if names is not None:
+            changes[NAMES] = names
         if changes:
             found = await in_time(interaction, self.engine.update_workshop(found,
                                                                            settings=changes))
         await respond(interaction, render.workshop_settings_text(found))
+
+    # --- gallery walks and votes ------------------------------------------------------------
+
+    @gallery.command(name="start",
+                     description="Show each group another group's answers, in turn")
+    @app_commands.describe(
+        workshop="The workshop whose groups walk the gallery",
+        prompt="Which prompt's answers (default: the groups' live prompt)",
+        rotate_minutes="Move every group on by itself every this many minutes (default: "
+                       "when you run /workshop gallery rotate)",
+    )
+    async def gallery_start(
+        self, interaction: discord.Interaction, workshop: str, prompt: str | None = None,
+        rotate_minutes: app_commands.Range[int, 1, 120] | None = None,
+    ) -> None:
+        guild_id = ensure_facilitator(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        step = await self.engine.start_walk(guild_id, workshop, prompt, rotate_minutes)
+        problems = await gallery.post_step(self.bot, self.engine, step)
+        await respond(interaction, gallery.step_summary(step, problems))
+
+    @gallery.command(name="rotate",
+                     description="Move every group on to the next group's answers")
+    @app_commands.describe(workshop="The workshop whose walk moves on")
+    async def gallery_rotate(self, interaction: discord.Interaction, workshop: str) -> None:
+        guild_id = ensure_facilitator(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        step = await self.engine.rotate_walk(guild_id, workshop)
+        problems = await gallery.post_step(self.bot, self.engine, step)
+        await respond(interaction, gallery.step_summary(step, problems))
+
+    @gallery.command(name="end", description="End the gallery walk now")
+    @app_commands.describe(workshop="The workshop whose walk ends")
+    async def gallery_end(self, interaction: discord.Interaction, workshop: str) -> None:
+        guild_id = ensure_facilitator(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        step = await self.engine.end_walk(guild_id, workshop)
+        problems = await gallery.post_step(self.bot, self.engine, step)
+        await respond(interaction, gallery.step_summary(step, problems))
+
+    @vote.command(name="start",
+                  description="Everyone places dots on other groups' answers to a prompt")
+    @app_commands.describe(
+        workshop="The workshop whose groups vote",
+        dots="Dots per person",
+        prompt="Which prompt's answers (default: the groups' live prompt)",
+    )
+    async def vote_start(
+        self, interaction: discord.Interaction, workshop: str,
+        dots: app_commands.Range[int, 1, 20], prompt: str | None = None,
+    ) -> None:
+        guild_id = ensure_facilitator(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        start = await self.engine.start_vote(guild_id, workshop, dots, prompt)
+        problems = await gallery.post_vote(self.bot, self.engine, start)
+        await respond(interaction, gallery.vote_summary(start, problems))
+
+    @vote.command(name="close", description="Close the vote and post the top answers")
+    @app_commands.describe(workshop="The workshop whose votes close")
+    async def vote_close(self, interaction: discord.Interaction, workshop: str) -> None:
+        guild_id = ensure_facilitator(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        closed = await self.engine.close_votes(guild_id, workshop)
+        problems = await gallery.post_results(self.bot, self.engine, closed)
+        await respond(interaction, gallery.results_summary(closed, problems))
+
+    @workshop.command(name="digest",
+                      description="Per prompt: answers, examples cited most and never, top votes")
+    @app_commands.describe(
+        workshop="The workshop to sum up (every group)",
+        prompt="One prompt (default: every prompt)",
+        public="Post it in this channel for everyone (default: only you see it)",
+    )
+    async def digest(self, interaction: discord.Interaction, workshop: str,
+                     prompt: str | None = None, public: bool = False) -> None:
+        guild_id = ensure_facilitator(interaction)
+        found = await self.engine.workshop(guild_id, workshop)
+        await synthesis.post_digest(interaction, self.bot, ExportScope.workshop(found.name),
+                                    prompt, public, found.name)
+
+    @gallery_start.autocomplete("prompt")
+    @vote_start.autocomplete("prompt")
+    @digest.autocomplete("prompt")
+    async def _prompt_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await gallery.prompt_choices(interaction, current)
 
     # --- breakouts ------------------------------------------------------------------------
 
@@ -286,6 +393,12 @@ class Workshop(commands.Cog):
     @timer_cancel.autocomplete("workshop")
     @settings.autocomplete("workshop")
     @board.autocomplete("workshop")
+    @gallery_start.autocomplete("workshop")
+    @gallery_rotate.autocomplete("workshop")
+    @gallery_end.autocomplete("workshop")
+    @vote_start.autocomplete("workshop")
+    @vote_close.autocomplete("workshop")
+    @digest.autocomplete("workshop")
     async def _workshop_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:

@@ -14,7 +14,7 @@ import pytest
 from bot.config import Settings
 from bot.discord_ui.lifecycle import make_bot
 from bot.models import Library
-from tests.bot.conftest import emulating, make_world
+from tests.discord_layer.conftest import emulating, make_world
 
 
 def test_shard_count_setting_is_read_from_the_environment() -> None:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from bot.discord_ui import client
-from tests.bot.conftest import World
+from tests.discord_layer.conftest import World
 
 
 async def test_garbage_piled_up_is_collected_once_the_bot_is_idle(

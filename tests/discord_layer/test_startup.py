@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from bot.models import Library
-from tests.bot.conftest import emulating, make_world
+from tests.discord_layer.conftest import emulating, make_world
 
 ROOT = Path(__file__).resolve().parents[2]
 

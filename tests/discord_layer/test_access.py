@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.bot.conftest import World
+from tests.discord_layer.conftest import World
 
 FACILITATOR_COMMANDS = [
     ("session start", {"set": "key-questions", "workshop": "W"}),

@@ -16,8 +16,8 @@ from bot.config import BUNDLED_CONTENT_DIR, BUNDLED_PROMPTS_DIR
 from bot.content import load_library
 from bot.discord_ui import respond
 from bot.storage import Database
-from tests.bot.conftest import World, emulating, make_world
-from tests.bot.test_session_flow import WORKSHOP, answer, start
+from tests.discord_layer.conftest import World, emulating, make_world
+from tests.discord_layer.test_session_flow import WORKSHOP, answer, start
 
 
 async def test_replies_stay_within_discords_limits(world: World) -> None:

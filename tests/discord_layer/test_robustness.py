@@ -14,8 +14,8 @@ from bot.config import Settings
 from bot.discord_ui import respond
 from bot.models import Library
 from bot.storage import Database
-from tests.bot.conftest import World, emulating, make_world
-from tests.bot.test_session_flow import answer, start
+from tests.discord_layer.conftest import World, emulating, make_world
+from tests.discord_layer.test_session_flow import answer, start
 
 
 async def test_cards_keep_working_after_a_restart(tmp_path: Path, library: Library) -> None:
@@ -138,10 +138,19 @@ async def test_the_demo_plays_a_whole_workshop(tmp_path: Path) -> None:
                           stream=transcript)
     assert code == 0
     text = transcript.getvalue()
-    for expected in ("/session start", "clicks Answer", "Saved your answer",
-                     "edits her answer", "Updated your answer", "/forget-me", "Erased",
-                     "/session close", "/session export format:markdown"):
+    # a breakout workshop of two groups, each agreeing one answer per prompt, with a board
+    # and timers (the demo was a two-channel individual workshop before issue 14)
+    for expected in ("/workshop breakouts", "2 breakout groups are open", "clicks Answer",
+                     "Saved the group's answer", "(version 2)", "Live board",
+                     "has kept itself up to date", "/workshop timer start", "One minute left",
+                     "Time's up", "not saved", "Edit the current version",
+                     "/workshop next", "/forget-me", "Erased", "/workshop close",
+                     "/workshop gallery start", "Comment saved", "The gallery walk of",
+                     "from Group B", "Dot placed", "your own group's answer",
+                     "/workshop vote close", "Vote results",
+                     "/session export format:markdown"):
         assert expected in text, expected
+    assert "<t:" not in text and "<#" not in text  # shown as a Discord user reads them
     suffixes = sorted(p.suffix for p in out.iterdir())
-    assert suffixes == [".csv", ".json", ".md", ".xlsx"]
+    assert suffixes == [".csv", ".html", ".json", ".md", ".xlsx"]
     assert not (tmp_path / "unused.db").exists()  # the demo never touches the real database

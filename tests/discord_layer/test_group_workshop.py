@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bot.emulator import Channel, EmulatedMessage, Member
 from bot.models import Library
-from tests.bot.conftest import World, emulating, make_world
+from tests.discord_layer.conftest import World, emulating, make_world
 
 WORKSHOP = "Breakout day"
 

@@ -21,7 +21,7 @@ from bot.content import load_library
 from bot.emulator import EmulatedMessage, EmulatorUsageError, Member
 from bot.exports.common import FORMULA_TRIGGERS
 from bot.models import Library
-from tests.bot.conftest import World, emulating, make_world
+from tests.discord_layer.conftest import World, emulating, make_world
 
 LIMIT = 4000
 ORGANISER_SET = f"""\

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from bot.emulator import EmulatedMessage, Member
-from tests.bot.conftest import World
+from tests.discord_layer.conftest import World
 
 WORKSHOP = "Leeds seminar 2026"
 
@@ -56,8 +56,10 @@ async def test_form_follows_the_yaml_and_is_prefilled_for_edits(world: World) ->
     opened = await world.alice.click(card, "Answer")
     await opened.response()
     inputs = opened.modal.text_inputs
-    assert [i["custom_id"] for i in inputs] == [f.id for f in prompt.fields]
-    for i, f in zip(inputs, prompt.fields, strict=True):
+    text_fields = [f for f in prompt.fields if not f.is_cite]
+    assert [i["custom_id"] for i in inputs] == [f.id for f in text_fields]
+    assert [s.custom_id for s in opened.modal.selects] == [prompt.cite_field.id]
+    for i, f in zip(inputs, text_fields, strict=True):
         assert i["label"] == f.label
         assert i["max_length"] == f.max_length
         assert i["required"] == f.required
@@ -111,7 +113,7 @@ async def test_full_workshop_across_two_groups(world: World) -> None:
     assert "A3 from Alice" in texts and "B1 from Bob" in texts
 
 
-@pytest.mark.parametrize("fmt", ["csv", "xlsx", "json", "markdown"])
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "json", "markdown", "html"])
 async def test_every_export_format_comes_back_as_a_file(world: World, fmt: str) -> None:
     card = await start(world, anonymous=True)
     await answer(world, world.alice, card, "An answer to export")

@@ -17,8 +17,8 @@ from bot.discord_ui.client import WorkshopBot
 from bot.models import Library
 from bot.scheduler import ManualClock
 from bot.storage import Database
-from tests.bot.conftest import World, emulating, make_world
-from tests.bot.test_session_flow import answer
+from tests.discord_layer.conftest import World, emulating, make_world
+from tests.discord_layer.test_session_flow import answer
 
 DAYS = 30
 

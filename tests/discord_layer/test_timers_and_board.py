@@ -12,7 +12,7 @@ from pathlib import Path
 from bot.emulator import Channel, EmulatedMessage
 from bot.models import Library
 from bot.scheduler import ManualClock
-from tests.bot.conftest import World, emulating, make_world
+from tests.discord_layer.conftest import World, emulating, make_world
 
 WORKSHOP = "Timed day"
 
@@ -207,3 +207,56 @@ async def test_dm_reminders_and_a_closed_dm_is_not_tried_again(world: World) -> 
     await world.emu.wait_for_message(world.alice.dm_channel,
                                      lambda m: "3." in m.text and "new prompt" in m.text)
     assert len(world.emu.requests(f"POST /channels/{carol.dm_channel.id}/messages")) == tried
+
+
+async def test_a_board_survives_a_restart(tmp_path: Path, library: Library) -> None:
+    w = make_world(tmp_path, library)
+    async with emulating(w):
+        async with w.running() as bot:
+            await w.organiser.run_command("workshop-config facilitator-role", w.chan,
+                                          role=w.role)
+            board_channel = w.guild.add_channel("facilitators")
+            card = await (await w.facilitator.run_command(
+                "session start", w.chan, set="key-questions", workshop=WORKSHOP)).reply()
+            await (await w.facilitator.run_command("workshop board", board_channel,
+                                                   workshop=WORKSHOP)).reply()
+            (board,) = [m for m in w.emu.messages_in(board_channel) if "Live board" in m.text]
+        async with w.running() as bot:  # a new process: the board is picked up from the database
+            bot.boards.interval = 0.05
+            opened = await w.alice.click(card, "Answer")
+            await opened.response()
+            await (await opened.modal.submit(w.alice, {i["custom_id"]: "after the restart"
+                                                       for i in opened.modal.text_inputs})
+                   ).reply()
+            await w.emu.wait_for_message(board_channel, lambda m: m.id == board.id and
+                                         "1: **1**" in m.text)
+            assert len([m for m in w.emu.messages_in(board_channel)
+                        if "Live board" in m.text]) == 1  # edited in place, not posted again
+
+
+async def test_the_one_minute_warning_can_carry_a_reminder(tmp_path: Path,
+                                                            library: Library) -> None:
+    w = make_world(tmp_path, library)
+    w.clock = ManualClock(datetime.now(UTC))
+    async with emulating(w), w.running():
+        await w.organiser.run_command("workshop-config facilitator-role", w.chan, role=w.role)
+        card = await (await w.facilitator.run_command(
+            "session start", w.chan, set="key-questions", workshop=WORKSHOP,
+            pace="self")).reply()
+        for person in (w.alice, w.bob):
+            opened = await person.click(card, "Answer")
+            await opened.response()
+            await (await opened.modal.submit(person, {i["custom_id"]: "x"
+                                                      for i in opened.modal.text_inputs})
+                   ).reply()
+        await (await w.facilitator.run_command("session goto", w.chan, number=2)).reply()
+        settings = await (await w.facilitator.run_command(
+            "workshop settings", w.chan, workshop=WORKSHOP, reminders=True)).reply()
+        assert "reminders with the one-minute warning are **on**" in settings.text
+        await (await w.facilitator.run_command("session timer start", w.chan,
+                                               minutes=3)).reply()
+        w.clock.advance(minutes=2)
+        await settle(w)
+        (warning,) = posts(w, w.chan, "One minute left")
+        assert "2 of the 2 people who have answered" in warning.text
+        no_pings(w, w.chan)

@@ -14,10 +14,10 @@ import yaml
 
 from bot.config import BUNDLED_CONTENT_DIR, BUNDLED_PROMPTS_DIR, Settings
 from bot.content import load_library
-from bot.demo import ANSWERS, run_demo
+from bot.demo import ANSWERS, CITES, run_demo
 from bot.emulator import EmulatedMessage
 from bot.models import Library
-from tests.bot.conftest import World, emulating, make_world
+from tests.discord_layer.conftest import World, emulating, make_world
 
 REPORT = "NIS seminar report (2016)"
 
@@ -74,7 +74,9 @@ async def test_prompt_card_shows_time_and_quotation(world: World) -> None:
     assert description.startswith(f"**{prompt.question}**\n*Key question 1 as the panels put "
                                   f"it, quoted from the {REPORT}*")
     covers = field(card, "Your answer covers") or ""
-    assert covers.splitlines() == [f"• {f.label}" for f in prompt.fields]
+    assert covers.splitlines() == [f"• {f.label}" + ("" if f.required else " *(optional)*")
+                                   for f in prompt.fields]
+    assert covers.splitlines()[-1] == "• Seminar examples that informed this *(optional)*"
 
 
 async def test_group_set_form_leaves_room_for_a_citation(world: World) -> None:
@@ -84,6 +86,9 @@ async def test_group_set_form_leaves_room_for_a_citation(world: World) -> None:
     assert opened.modal is not None, (await opened.reply()).text
     labels = [i.get("label") for i in opened.modal.text_inputs]
     assert len(labels) == 4 and "How we will judge value for money" in labels
+    # ... and the fifth component cites the prompt's linked examples
+    (select,) = opened.modal.selects
+    assert select.label == "Seminar examples that informed this" and not select.required
 
 
 async def test_example_cards_separate_the_report_from_context(world: World) -> None:
@@ -135,13 +140,15 @@ async def test_an_organisers_example_is_not_shown_as_the_reports(tmp_path: Path)
 
 
 def test_demo_answers_fit_the_key_question_fields(library: Library) -> None:
-    pset = library.prompt_sets["key-questions"]
+    pset = library.prompt_sets["key-questions-group"]  # the demo's breakout groups run it
     for group, answers in ANSWERS.items():
-        assert len(answers) == len(pset.prompts), group
-        for prompt, texts in zip(pset.prompts, answers, strict=True):
-            assert len(texts) == len(prompt.fields), (group, prompt.id)
-            for f, text in zip(prompt.fields, texts, strict=True):
+        assert len(answers) == len(pset.prompts) == len(CITES[group]), group
+        for prompt, texts, cited in zip(pset.prompts, answers, CITES[group], strict=True):
+            text_fields = [f for f in prompt.fields if not f.is_cite]
+            assert len(texts) == len(text_fields), (group, prompt.id)
+            for f, text in zip(text_fields, texts, strict=True):
                 assert f.min_length <= len(text) <= f.max_length, (group, f.id)
+            assert set(cited) <= set(prompt.example_ids), (group, prompt.id)
 
 
 async def test_demo_transcript_reads_as_a_discord_user_sees_it(tmp_path: Path) -> None:
@@ -149,11 +156,29 @@ async def test_demo_transcript_reads_as_a_discord_user_sees_it(tmp_path: Path) -
     assert await run_demo(Settings(database_path=tmp_path / "unused.db"),
                           out_dir=tmp_path / "out", stream=transcript) == 0
     text = transcript.getvalue()
-    assert "Key questions: evidence into real world practice has started" in text
-    assert "workshop Evidence into practice (demo)" in text
+    assert "2 breakout groups are open for workshop Evidence into practice (demo)" in text
     assert not re.search(r"\\[!-/:-@\[-`{-~]", text), "a markdown escape is shown"
     assert "**" not in text and "\u200b" not in text
     for shown in ("Suggested time", f"quoted from the {REPORT}", f"From the {REPORT}",
                   "Names explained (not from the report)",
-                  "How you identified it: data, voices, partners"):
+                  "How we identified it: data, voices, partners"):
         assert shown in text, shown
+    # citations in the form, the chain a group made (with its gap) and the digest
+    assert "citing Leeds: MST CAN for children experiencing abuse and neglect, A young " \
+           "person's experience of MST" in text
+    chain = text[text.index("[#Group B] Dev: /session chain"):]
+    assert "Theory of change: Group B" in chain and "everyone sees this" in chain
+    assert "⚠ No seminar example cited for prompt 3" in chain
+    assert "1 gap to look at" in chain
+    digest = text[text.index("/workshop digest workshop:"):]
+    assert "Digest: Evidence into practice (demo) · 2 groups" in digest
+    assert "Top-voted:\n" in digest and "Never cited:" in digest
+    # the HTML report it writes shows the chain, the charts and the citations
+    (report,) = (tmp_path / "out").glob("*.html")
+    html = report.read_text(encoding="utf-8")
+    assert '<table class="chain">' in html and "<b>Gap:</b> No seminar example cited for " \
+        "prompt 3" in html
+    assert html.count('<svg class="chart" role="img"') == 4  # answers, times, cited, dots
+    assert 'id="chart-examples-cited"' in html and 'id="chart-votes"' in html
+    assert "<p class=\"field\">Seminar examples that informed this: <i>Leeds: MST CAN for " \
+        "children experiencing abuse and neglect</i>" in html
