@@ -1,43 +1,46 @@
-"""Benchmark the hardest moment of a workshop: a whole room submitting its answers at once.
+"""Benchmark a whole room submitting its answers at once, in the shape that runs in production.
 
-    python bench/burst.py                          # 250 people, 10 groups, 5 rounds
-    python bench/burst.py --smoke                  # tiny numbers, a few seconds (run by the tests)
-    python bench/burst.py --participants 1000 --rounds 3
-    python bench/burst.py --prefill 1000000        # submit latency on a DB of 1M answers
+    python bench/burst.py                      # 250 people, warm-up round + 15 rounds
+    python bench/burst.py --smoke              # tiny numbers (tests/test_bench_burst.py)
+    python bench/burst.py --modes flat --compare before=/tmp/before/bin/python \
+        --pairs workshop/before                # A/B against another install of the bot
+    python bench/burst.py --instrument gc      # also the collector's pauses inside the bot
+    python bench/burst.py --in-process ...     # the older in-process bench (burst_inprocess.py)
 
-The local Discord emulator and the real bot (real discord.py, real SQLite, ``synchronous=FULL``)
-run in this one process, on one event loop. The same script drives, in the same run, a
-**baseline**: a bare discord.py ``commands.Bot`` with the same command / button / modal surface
-(same names, options and custom ids) that only acknowledges each interaction with an ephemeral
-message and stores nothing. The ratio of the workshop bot's throughput to the baseline's is the
-headline figure.
+Three processes per run, as in production: this script (it measures), the **bot** on its own
+(``python -m bot run``, i.e. ``workshop-bot run``, with ``DISCORD_TOKEN``, ``DISCORD_API_BASE``,
+``DISCORD_GATEWAY_URL`` and ``DATABASE_PATH`` pointing at the emulator and a fresh database;
+``synchronous=FULL`` as always), and **Discord**: bench/emulator_process.py, the bundled
+emulator with Discord's rate limits, which builds the world and drives the load. The
+**baseline** (bench/baseline_bot.py, a bare discord.py bot with the same commands, custom ids
+and forms that answers "ok" and stores nothing) runs the same way, once with the defaults
+(``baseline``) and once with every process setting the workshop bot uses (``tuned``: its gc
+settings, event loop and JSON library).
 
-The scenario (per bot, per round, each on a fresh emulator, bot and database):
+A run (fresh processes and database each time): the bot starts and gets ready; the facilitator
+starts a session in each of ``--groups`` channels (prompt 1 live); ``--warmup`` other people
+open and submit the form in a warm-up channel (a number drawn per round from a range: what
+came before a burst decides whether a garbage collection falls inside it); the
+``--participants`` open their forms (all at once); after ``--think`` idle seconds every form
+is submitted in a shuffled order, back to back (``flat``) or at ``--rate`` per second
+(``paced``). ``board``/``paced-board``: the same with a live board (``/workshop board``)
+posted in a facilitators' channel first.
 
-* ``--participants`` people in ``--groups`` channels; a facilitator starts a **self-paced**
-  session of the 3-prompt set ``key-questions`` in each channel (self-paced: every prompt is
-  open at once, so everyone can submit all three);
-* every person opens the three forms: prompt 1 from the card's **Answer** button, prompts 2 and 3
-  with ``/answer prompt:...`` (the "open" phase, itself a burst; reported separately);
-* the burst: every form submitted (3 per person, each text field ~200 characters, one example
-  cited), shuffled, with one other interaction after every 10 submissions, in turn
-  ``/session status`` (the facilitator, which reads the database), ``/example name:...`` and an
-  autocomplete of
-  ``/example name``. ``flat``: all fired at once without waiting; ``paced``: fired at
-  ``--paced`` interactions per second (latency below saturation).
+Per run: throughput = acknowledged / (last acknowledgement - first dispatch); latency per
+submission = dispatch to acknowledgement (emulator clock); the bot's CPU per submission from
+``/proc/<pid>/task/<tid>/schedstat`` (nanoseconds), the event loop's thread (the main thread)
+and the other threads (the database writer, executors) apart; how busy the loop was (its CPU /
+the burst's span); how long the bot's threads waited for a CPU (other processes on the
+machine); commits per burst (SQLite's change counter in the ``-shm`` WAL index, read from
+outside: one per write transaction); and every answer acknowledged as saved looked up in the
+database afterwards. Rounds interleave the bots (the order rotates each round); the headline is
+the median of the per-round paired ratios of the flat bursts.
 
-Latency is per interaction: emulator loop time at dispatch (``InteractionResult.created``) to the
-bot's callback arriving at the emulator (``acknowledged_at``). Throughput = interactions /
-(last acknowledgement - first dispatch). Afterwards every acknowledged answer ("✅" reply) is
-looked up in the database, fields compared. The emulator costs the same for both bots and shares
-the process (and the CPU) with them, which pulls the ratio towards 1: the bot-side cost per
-interaction is also reported (process CPU time / interactions, emulator included).
-
-Memory: one bot runs ``--memory-bursts`` bursts in a row (close the sessions, start new ones,
-open, submit); after each, the emulator's records are dropped, ``gc.collect()`` runs, and RSS and
-tracemalloc's traced size are taken. Cold start: make_bot → ready (discord.py already imported;
-the bot's own modules, YAML, database creation and migrations, command sync and the gateway
-connection included), first bot of the process.
+``--compare LABEL=PYTHON`` adds a bot: ``PYTHON -m bot run``, i.e. another install of the bot
+(such as the unchanged one, to measure a change in the same run); the label ``workshop``
+replaces the bot of this checkout. The board and paced modes run for ``workshop`` only.
+``--instrument gc,profile`` measures inside the bot process without changing it
+(bench/instrument/sitecustomize.py, through ``PYTHONPATH``).
 """
 
 from __future__ import annotations
@@ -45,198 +48,300 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import gc
 import json
-import logging
 import os
 import random
-import re
-import sqlite3
+import signal
 import statistics
+import struct
 import sys
 import tempfile
 import time
-import tracemalloc
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
 
-import discord  # noqa: E402
-from discord import app_commands  # noqa: E402
-from discord.ext import commands  # noqa: E402
-
-from bot.config import BUNDLED_CONTENT_DIR, BUNDLED_PROMPTS_DIR, Settings  # noqa: E402
-from bot.emulator import (  # noqa: E402
-    Channel,
-    DiscordRuleViolation,
-    Emulator,
-    InteractionResult,
-    Member,
-    running_bot,
-)
-from bot.models import Library  # noqa: E402
-
-SET_ID = "key-questions"
-WORKSHOP = "Burst benchmark"
-EXTRA_EVERY = 10  # one non-submit interaction after every 10 submissions
-TIMEOUT = 30.0
-DEFAULT_GC = gc.get_threshold()
-
-# --- the baseline: a bare discord.py bot with the same surface -------------------------------
+WORKSHOP = "workshop"
+BASELINE = "baseline"
+TUNED = "tuned"
+FLAT, BOARD, PACED, PACED_BOARD = "flat", "board", "paced", "paced-board"
+MODES = (FLAT, BOARD, PACED, PACED_BOARD)
+READY_MARKS = {WORKSHOP: "connected as", BASELINE: "baseline ready", TUNED: "baseline ready"}
+START_TIMEOUT = 60.0
+STEP_TIMEOUT = 300.0
+# what the bot process must not inherit: it would change its settings
+DROPPED_ENV = ("DISCORD_", "DATABASE_PATH", "DEV_GUILD_ID", "SHARD_COUNT", "EXTRA_", "LOG_LEVEL",
+               "PRIVACY_NOTICE", "PYTHONPATH")
 
 
-def make_baseline(library: Library, *, tuned_gc: bool = False) -> commands.Bot:
-    """Same command names, options, custom ids and form fields as the workshop bot; answers
-    every interaction with one ephemeral message (or the form / choices), stores nothing.
-    ``tuned_gc``: apply the workshop bot's collector settings too (a control run)."""
-    pset = library.prompt_sets[SET_ID]
-    fields = {p.id: p.fields for p in pset.prompts}
-    examples = {p.id: list(p.example_ids) for p in pset.prompts}
-    ex_ids = list(library.examples)
-    bot = commands.Bot(
-        command_prefix=commands.when_mentioned, intents=discord.Intents.default(),
-        help_command=None, guild_ready_timeout=0.01,
-        allowed_mentions=discord.AllowedMentions.none(),
-    )
-    channel_session: dict[int, int] = {}
-
-    def form(sid: int, pid: str) -> discord.ui.Modal:
-        modal = discord.ui.Modal(title="Answer", custom_id=f"wb:submit:{sid}:{pid}", timeout=None)
-        for f in fields[pid]:
-            if f.is_cite:
-                modal.add_item(discord.ui.Label(text=f.label, component=discord.ui.Select(
-                    custom_id=f.id, min_values=0, max_values=len(examples[pid]),
-                    required=False, options=[discord.SelectOption(label=e, value=e)
-                                             for e in examples[pid]])))
-                continue
-            modal.add_item(discord.ui.TextInput(
-                label=f.label, custom_id=f.id, required=f.required, max_length=f.max_length,
-                style=discord.TextStyle.paragraph,
-            ))
-        modal.stop()
-        return modal
-
-    class AnswerButton(discord.ui.DynamicItem[discord.ui.Button],
-                       template=r"wb:answer:(?P<sid>[0-9]+):(?P<pid>[a-z0-9-]+)"):
-        def __init__(self, sid: int, pid: str) -> None:
-            super().__init__(discord.ui.Button(label="Answer", custom_id=f"wb:answer:{sid}:{pid}"))
-            self.sid, self.pid = sid, pid
-
-        @classmethod
-        async def from_custom_id(cls, interaction: discord.Interaction, item: Any,
-                                 match: re.Match[str]) -> AnswerButton:
-            return cls(int(match["sid"]), match["pid"])
-
-        async def callback(self, interaction: discord.Interaction) -> None:
-            await interaction.response.send_modal(form(self.sid, self.pid))
-
-    session = app_commands.Group(name="session", description="sessions", guild_only=True)
-
-    @session.command(name="start", description="start")
-    async def start(interaction: discord.Interaction, set: str, workshop: str,
-                    anonymous: bool = False, pace: str = "facilitator") -> None:
-        sid = len(channel_session) + 1
-        channel_session[interaction.channel_id or 0] = sid
-        view = discord.ui.View(timeout=None)
-        view.add_item(AnswerButton(sid, pset.prompts[0].id))
-        view.add_item(discord.ui.Button(label="Examples", custom_id=f"wb:examples:{sid}:x"))
-        view.stop()
-        await interaction.response.send_message(f"Prompt 1 of {pset.title}", view=view)
-
-    @session.command(name="status", description="status")
-    async def status(interaction: discord.Interaction) -> None:
-        await interaction.response.send_message("ok", ephemeral=True)
-
-    @session.command(name="close", description="close")
-    async def close(interaction: discord.Interaction) -> None:
-        await interaction.response.send_message("ok")
-
-    @app_commands.command(name="answer", description="answer")
-    @app_commands.guild_only()
-    async def answer(interaction: discord.Interaction, prompt: str | None = None) -> None:
-        sid = channel_session.get(interaction.channel_id or 0, 0)
-        await interaction.response.send_modal(form(sid, prompt or pset.prompts[0].id))
-
-    @answer.autocomplete("prompt")
-    async def answer_ac(interaction: discord.Interaction,
-                        current: str) -> list[app_commands.Choice[str]]:
-        return [app_commands.Choice(name=p.title[:100], value=p.id) for p in pset.prompts]
-
-    @app_commands.command(name="example", description="example")
-    @app_commands.guild_only()
-    async def example(interaction: discord.Interaction, name: str) -> None:
-        await interaction.response.send_message("ok", ephemeral=True)
-
-    @example.autocomplete("name")
-    async def example_ac(interaction: discord.Interaction,
-                         current: str) -> list[app_commands.Choice[str]]:
-        return [app_commands.Choice(name=e, value=e) for e in ex_ids[:25]]
-
-    @bot.listen()
-    async def on_interaction(interaction: discord.Interaction) -> None:
-        if interaction.type is discord.InteractionType.modal_submit:
-            await interaction.response.send_message("ok", ephemeral=True)
-
-    async def setup_hook() -> None:
-        bot.add_dynamic_items(AnswerButton)
-        await bot.tree.sync()
-
-    if tuned_gc:
-        from bot.discord_ui.client import tune_gc
-
-        @bot.listen()
-        async def on_ready() -> None:
-            tune_gc()
-
-    bot.setup_hook = setup_hook  # type: ignore[method-assign]
-    for cmd in (session, answer, example):
-        bot.tree.add_command(cmd)
-    return bot
+# --- reading a process from outside ----------------------------------------------------------
 
 
-# --- the world and the script ------------------------------------------------------------------
+def thread_times(pid: int) -> dict[int, tuple[int, int]]:
+    """Per thread of ``pid``: (nanoseconds on a CPU, nanoseconds runnable but waiting for one),
+    from ``/proc/<pid>/task/<tid>/schedstat``."""
+    out: dict[int, tuple[int, int]] = {}
+    with contextlib.suppress(OSError):
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with contextlib.suppress(OSError, ValueError):
+                run, wait, _ = Path(f"/proc/{pid}/task/{tid}/schedstat").read_text().split()
+                out[int(tid)] = (int(run), int(wait))
+    return out
 
 
 @dataclass
-class World:
-    emu: Emulator
-    channels: list[Channel]
-    facilitator: Member
-    groups: list[list[Member]]
+class CpuSplit:
+    loop: float = 0.0  # seconds on a CPU, the main thread (the event loop's)
+    other: float = 0.0  # the other threads
+    waited: float = 0.0  # all threads: runnable, waiting for a CPU
 
 
-def make_world(participants: int, groups: int) -> World:
-    emu = Emulator(default_timeout=TIMEOUT)
-    guild = emu.add_guild("Burst server")
-    channels = [guild.add_channel(f"group-{g + 1:02d}") for g in range(groups)]
-    facilitator = guild.add_member("Facilitator", permissions="manage_guild")
-    people = [guild.add_member(f"P{i:05d}") for i in range(participants)]
-    return World(emu, channels, facilitator, [people[g::groups] for g in range(groups)])
+def cpu_between(pid: int, before: dict[int, tuple[int, int]],
+                after: dict[int, tuple[int, int]]) -> CpuSplit:
+    split = CpuSplit()
+    for tid, (run, wait) in after.items():
+        run0, wait0 = before.get(tid, (0, 0))
+        if tid == pid:
+            split.loop += (run - run0) / 1e9
+        else:
+            split.other += (run - run0) / 1e9
+        split.waited += (wait - wait0) / 1e9
+    return split
+
+
+def wal_changes(db: Path) -> int | None:
+    """SQLite's change counter in the WAL index (``iChange``, bytes 8-11 of the ``-shm`` file):
+    one more per committed write transaction, checkpoints and WAL restarts included."""
+    try:
+        with open(f"{db}-shm", "rb") as f:
+            head = f.read(12)
+    except OSError:
+        return None
+    return struct.unpack("=I", head[8:12])[0] if len(head) == 12 else None
+
+
+# --- one run --------------------------------------------------------------------------------
 
 
 @dataclass
-class Stats:
-    label: str
-    latencies: list[float] = field(default_factory=list)  # seconds
-    kinds: dict[str, list[float]] = field(default_factory=dict)
-    span: float = 0.0
-    count: int = 0  # acknowledged in time
-    fired: int = 0  # interactions dispatched
-    drained: float = 0.0  # first dispatch → the bot's last request of the burst (seconds)
+class Run:
+    round: int
+    bot: str
+    mode: str
+    fired: int = 0
+    failed: int = 0
     deferred: int = 0
     violations: int = 0
-    failed: int = 0
-    cpu: float = 0.0
-    failed_ids: set[int] = field(default_factory=set)
+    latencies: list[float] = field(default_factory=list)  # seconds, acknowledged in time
+    span: float = 0.0  # first dispatch -> last acknowledgement
+    first_ack: float = 0.0
+    cpu: CpuSplit = field(default_factory=CpuSplit)
+    emulator_cpu: float = 0.0
+    commits: int | None = None
+    answers_acked: int | None = None
+    answers_ok: int | None = None
+    board_edits: int = 0
+    instrument: dict[str, Any] = field(default_factory=dict)  # from bench/instrument
+
+    @property
+    def acked(self) -> int:
+        return len(self.latencies)
 
     @property
     def throughput(self) -> float:
-        return self.count / self.span if self.span else 0.0
+        return self.acked / self.span if self.span else 0.0
+
+    @property
+    def busy(self) -> float:
+        return self.cpu.loop / self.span if self.span else 0.0
+
+
+class Failed(Exception):
+    pass
+
+
+def bot_env(api_base: str, gateway_url: str, token: str, db: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(DROPPED_ENV)}
+    env.update(DISCORD_TOKEN=token, DISCORD_API_BASE=api_base, DISCORD_GATEWAY_URL=gateway_url,
+               DATABASE_PATH=str(db), LOG_LEVEL="INFO", PYTHONUNBUFFERED="1")
+    return env
+
+
+class Child:
+    """The emulator process: JSON lines both ways."""
+
+    def __init__(self, proc: asyncio.subprocess.Process, log: Path) -> None:
+        self.proc = proc
+        self.log = log
+
+    async def send(self, **cmd: Any) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write((json.dumps(cmd) + "\n").encode())
+        await self.proc.stdin.drain()
+
+    async def expect(self, event: str, within: float = STEP_TIMEOUT) -> dict[str, Any]:
+        assert self.proc.stdout is not None
+        try:
+            async with asyncio.timeout(within):
+                line = await self.proc.stdout.readline()
+        except TimeoutError:
+            raise Failed(f"the emulator process sent no {event!r} within {within:g} s; "
+                         f"its log:\n{tail(self.log)}") from None
+        if not line:
+            raise Failed(f"the emulator process ended before {event!r}; its log:\n"
+                         f"{tail(self.log)}")
+        msg = json.loads(line)
+        if msg.get("event") != event:
+            raise Failed(f"the emulator process sent {msg.get('event')!r}, not {event!r}")
+        return msg
+
+
+def tail(path: Path, lines: int = 30) -> str:
+    with contextlib.suppress(OSError):
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    return "(no log)"
+
+
+async def wait_for_mark(proc: asyncio.subprocess.Process, log: Path, mark: str) -> None:
+    """Until the bot's log shows ``mark`` (its on_ready, after its gc tuning)."""
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if mark in tail(log, 1000):
+            return
+        if proc.returncode is not None:
+            raise Failed(f"the bot process exited ({proc.returncode}) before it was ready; "
+                         f"its log:\n{tail(log)}")
+        await asyncio.sleep(0.05)
+    raise Failed(f"the bot process was not ready within {START_TIMEOUT:g} s; its log:\n"
+                 f"{tail(log)}")
+
+
+def bot_command(bot: str, variants: dict[str, str]) -> list[str]:
+    if bot == BASELINE:
+        return [sys.executable, str(BENCH / "baseline_bot.py")]
+    if bot == TUNED:
+        return [sys.executable, str(BENCH / "baseline_bot.py"), "--tuned"]
+    return [variants.get(bot, sys.executable), "-m", "bot", "run"]
+
+
+async def stop(proc: asyncio.subprocess.Process, within: float = 15.0) -> None:
+    if proc.returncode is None:
+        with contextlib.suppress(ProcessLookupError):
+            proc.send_signal(signal.SIGTERM)
+        try:
+            async with asyncio.timeout(within):
+                await proc.wait()
+        except TimeoutError:
+            proc.kill()
+            await proc.wait()
+
+
+def exists(path: Path) -> bool:
+    return path.exists()
+
+
+async def wait_for_file(path: Path, proc: asyncio.subprocess.Process, what: str) -> None:
+    deadline = time.monotonic() + 10.0
+    while not exists(path):
+        if proc.returncode is not None or time.monotonic() > deadline:
+            raise Failed(f"the bot process did not {what}")
+        await asyncio.sleep(0.01)
+
+
+def warmup_of(spec: str, rnd: int) -> int:
+    """The warm-up submissions of round ``rnd``: ``N``, or ``LO-HI`` (drawn per round, the same
+    for every bot of the round: what came before a burst decides whether a collection of the
+    garbage collector falls inside it, as in a bot that has been running for a while)."""
+    lo, _, hi = spec.partition("-")
+    return random.Random(rnd).randint(int(lo), int(hi)) if hi else int(lo)
+
+
+async def run_once(rnd: int, bot: str, mode: str, args: argparse.Namespace, tmp: Path,
+                   variants: dict[str, str]) -> Run:
+    workdir = tmp / f"r{rnd:02d}-{bot}-{mode}"
+    workdir.mkdir()
+    db = workdir / "workshop.db"
+    stores = bot not in (BASELINE, TUNED)
+    emu_cmd = [sys.executable, str(BENCH / "emulator_process.py"),
+               "--participants", str(args.participants), "--groups", str(args.groups),
+               "--warmup", str(warmup_of(args.warmup, rnd)), "--think", str(args.think),
+               "--seed", str(rnd),
+               "--rate", str(args.rate if mode in (PACED, PACED_BOARD) else 0)]
+    if mode in (BOARD, PACED_BOARD):
+        emu_cmd.append("--board")
+    if stores:
+        emu_cmd += ["--db", str(db)]
+    emu_log = workdir / "emulator.log"
+    bot_log = workdir / "bot.log"
+    with emu_log.open("wb") as elog:
+        emu_proc = await asyncio.create_subprocess_exec(
+            *emu_cmd, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            stderr=elog, cwd=workdir)
+    emu = Child(emu_proc, emu_log)
+    bot_proc: asyncio.subprocess.Process | None = None
+    run = Run(rnd, bot, mode)
+    try:
+        hello = await emu.expect("listening", START_TIMEOUT)
+        env = bot_env(hello["api_base"], hello["gateway_url"], hello["token"], db)
+        probe = workdir / "instrument.json"
+        if args.instrument:
+            env.update(PYTHONPATH=str(BENCH / "instrument"), BURST_INSTRUMENT=args.instrument,
+                       BURST_INSTRUMENT_OUT=str(probe))
+        with bot_log.open("wb") as blog:
+            bot_proc = await asyncio.create_subprocess_exec(
+                *bot_command(bot, variants), cwd=workdir, env=env,
+                stdin=asyncio.subprocess.DEVNULL, stdout=blog, stderr=blog)
+        await wait_for_mark(bot_proc, bot_log, READY_MARKS.get(bot, READY_MARKS[WORKSHOP]))
+        await emu.send(cmd="setup")
+        await emu.expect("armed")
+        pid = bot_proc.pid
+        commits0 = wal_changes(db) if stores else None
+        if args.instrument:
+            bot_proc.send_signal(signal.SIGUSR1)
+            await wait_for_file(Path(f"{probe}.on"), bot_proc, "start its instruments")
+        before = thread_times(pid)
+        await emu.send(cmd="fire")
+        fired = await emu.expect("fired")
+        after = thread_times(pid)
+        if args.instrument:
+            bot_proc.send_signal(signal.SIGUSR2)
+            await wait_for_file(probe, bot_proc, "write what its instruments measured")
+            run.instrument = json.loads(probe.read_text())
+        commits1 = wal_changes(db) if stores else None
+        run.cpu = cpu_between(pid, before, after)
+        if commits0 is not None and commits1 is not None:
+            run.commits = (commits1 - commits0) % 2**32
+        run.fired, run.failed = fired["fired"], fired["failed"]
+        run.deferred, run.violations = fired["deferred"], fired["violations"]
+        run.emulator_cpu, run.board_edits = fired["emulator_cpu"], fired["board_edits"]
+        acks = [(d, a) for d, a in zip(fired["dispatched"], fired["acks"], strict=True)
+                if a is not None]
+        run.latencies = [a - d for d, a in acks]
+        if acks:
+            run.span = max(a for _, a in acks)
+            run.first_ack = min(a for _, a in acks)
+        if stores:
+            await emu.send(cmd="check")
+            checked = await emu.expect("checked")
+            run.answers_acked, run.answers_ok = checked["acked"], checked["ok"]
+    finally:
+        if bot_proc is not None:
+            await stop(bot_proc)
+        if emu_proc.returncode is None:
+            with contextlib.suppress(Exception):
+                await emu.send(cmd="stop")
+            await stop(emu_proc)
+    if not args.workdir:
+        for path in sorted(workdir.iterdir()):
+            if path.name.startswith("workshop.db"):
+                path.unlink()
+    return run
+
+
+# --- the report --------------------------------------------------------------------------------
 
 
 def pct(values: list[float], q: float) -> float:
@@ -246,559 +351,233 @@ def pct(values: list[float], q: float) -> float:
     return s[min(len(s) - 1, max(0, round(q / 100 * len(s) + 0.5) - 1))]
 
 
-async def collect(label: str, results: list[tuple[str, InteractionResult | asyncio.Task[Any]]],
-                  ) -> tuple[Stats, list[InteractionResult]]:
-    stats = Stats(label, fired=len(results))
-    done: list[InteractionResult] = []
-    for kind, res in results:
-        try:
-            if isinstance(res, asyncio.Task):
-                res = await res
-            await res.response(TIMEOUT)
-        except Exception as exc:  # a rule violation or a timeout: counted, reported
-            stats.failed += 1
-            if isinstance(exc, DiscordRuleViolation):
-                stats.failed_ids.add(exc.violation.interaction_id)
-            elif isinstance(res, InteractionResult):
-                stats.failed_ids.add(res.id)
-            continue
-        done.append(res)
-        assert res.acknowledged_at is not None
-        lat = res.acknowledged_at - res.created
-        stats.latencies.append(lat)
-        stats.kinds.setdefault(kind, []).append(lat)
-        if res.response_type == 5:  # "thinking…": the result comes as the original's edit
-            stats.deferred += 1
-            with contextlib.suppress(Exception):
-                await res.wait_for_original(lambda m: not m.loading, timeout=TIMEOUT)
-    if done:
-        stats.span = max(r.acknowledged_at or 0 for r in done) - min(r.created for r in done)
-    stats.count = len(done)
-    return stats, done
+def med(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
 
 
-def answer_values(modal: Any, who: str, pid: str) -> dict[str, Any]:
-    """Text in every text input (about 200 characters), and the first example cited."""
-    base = (f"{who} on {pid}: we will measure outcomes for children on the edge of care, "
-            "with the families, and check the costs against the value over three years. ")
-    values: dict[str, Any] = {i["custom_id"]: (base * 2)[: min(200, i.get("max_length", 4000))]
-                              for i in modal.text_inputs}
-    for select in modal.selects:
-        values[select.custom_id] = select.values[:1]
-    return values
+ROW_HEAD = ("| rnd | bot            | mode        |   n | per s | first ms | p50 ms | p99 ms | "
+            "max ms | loop µs | other µs | busy | waited ms | emu busy | commits | answers |\n"
+            "|----:|----------------|-------------|----:|------:|---------:|-------:|-------:|"
+            "-------:|--------:|---------:|-----:|----------:|---------:|--------:|--------:|")
 
 
-async def start_sessions(world: World) -> list[Any]:
-    cards = []
-    for chan in world.channels:
-        res = await world.facilitator.run_command(
-            "session start", chan, set=SET_ID, workshop=WORKSHOP, pace="self", timeout=TIMEOUT,
-        )
-        card = await res.reply(TIMEOUT)
-        assert card is not None
-        cards.append(card)
-    return cards
+def row(r: Run) -> str:
+    n = max(r.fired, 1)
+    lat = r.latencies
+    answers = f"{r.answers_ok}/{r.answers_acked}" if r.answers_acked is not None else "-"
+    commits = str(r.commits) if r.commits is not None else "-"
+    emu_busy = r.emulator_cpu / r.span if r.span else 0.0
+    text = (f"| {r.round:3} | {r.bot:14} | {r.mode:11} | {r.acked:3} | {r.throughput:5.0f} | "
+            f"{r.first_ack * 1000:8.1f} | {pct(lat, 50) * 1000:6.1f} | "
+            f"{pct(lat, 99) * 1000:6.1f} | "
+            f"{max(lat, default=0) * 1000:6.1f} | {r.cpu.loop / n * 1e6:7.0f} | "
+            f"{r.cpu.other / n * 1e6:8.0f} | {r.busy:4.0%} | {r.cpu.waited * 1000:9.1f} | "
+            f"{emu_busy:8.0%} | {commits:>7} | {answers:>7} |")
+    ins = r.instrument
+    if "gc_collections" in ins:
+        text += (f"\n    gc: {'/'.join(map(str, ins['gc_collections']))} collections "
+                 f"(gen 0/1/2), {ins['gc_pause'] * 1000:.1f} ms in all, longest "
+                 f"{ins['gc_max_pause'] * 1000:.1f} ms; gc.get_count() before "
+                 f"{tuple(ins['gc_count_at_start'])}, after {tuple(ins['gc_count_at_end'])}")
+    if r.failed or r.deferred or r.violations:
+        text += (f"\n    {r.fired} fired: {r.failed} failed, {r.deferred} deferred, "
+                 f"{r.violations} rule violations")
+    return text
 
 
-async def open_forms(world: World, cards: list[Any], prompt_ids: list[str], chunk: int = 0,
-                     ) -> tuple[Stats, list[tuple[Member, str, InteractionResult]]]:
-    """Every person opens one form per prompt (all at once, or ``chunk`` people at a time);
-    returns the open stats and the opened forms."""
-    fired: list[tuple[Member, str, InteractionResult]] = []
-    waited = 0
-    for chan, card, people in zip(world.channels, cards, world.groups, strict=True):
-        for person in people:
-            fired.append((person, prompt_ids[0], await person.click(card, "Answer", wait=False)))
-            for pid in prompt_ids[1:]:
-                fired.append((person, pid, await person.run_command(
-                    "answer", chan, prompt=pid, wait=False)))
-            if chunk and len(fired) - waited >= chunk * len(prompt_ids):
-                for _, _, r in fired[waited:]:
-                    await r.response(TIMEOUT)
-                waited = len(fired)
-    stats, _ = await collect("open", [("open", r) for _, _, r in fired])
-    return stats, fired
-
-
-async def drain(emu: Emulator, quiet: float = 0.5, limit: float = 300.0) -> float:
-    """Wait until the bot has stopped calling the emulator (no REST request for ``quiet``
-    seconds, or ``limit`` seconds in all): after an overload, interactions that missed the
-    deadline are still being worked through (answers saved, late callbacks refused with
-    404) after the last acknowledgement. Returns the loop time of the last request seen."""
-    loop = asyncio.get_running_loop()
-    seen = emu.request_counts.total()
-    last = start = loop.time()
-    while loop.time() - last < quiet and loop.time() - start < limit:
-        await asyncio.sleep(0.05)
-        now = emu.request_counts.total()
-        if now != seen:
-            seen, last = now, loop.time()
-    return last
-
-
-async def settle(results: list[tuple[str, InteractionResult | asyncio.Task[Any]]]) -> None:
-    """Wait for the acknowledgement (or the failure) of each of ``results``."""
-    for _, res in results:
-        with contextlib.suppress(Exception):
-            if isinstance(res, asyncio.Task):
-                res = await res
-            await res.response(TIMEOUT)
-
-
-async def burst(world: World, forms: list[tuple[Member, str, InteractionResult]],
-                example_ids: list[str], rate: float | None, seed: int, wave: int = 0,
-                ) -> tuple[Stats, list[tuple[Member, str, dict[str, Any], InteractionResult]]]:
-    """Fire the submissions (and extras): all at once, at ``rate`` per second, or in waves of
-    ``wave`` interactions, each fired once the previous one is acknowledged."""
-    rng = random.Random(seed)
-    order = list(forms)
-    rng.shuffle(order)
-    chan_of = {m.id: c for c, people in zip(world.channels, world.groups, strict=True)
-               for m in people}
-    plan: list[Callable[[], Any]] = []
-    submits: list[tuple[Member, str, dict[str, Any], InteractionResult]] = []
-    fired: list[tuple[str, InteractionResult | asyncio.Task[Any]]] = []
-
-    for i, (person, pid, opened) in enumerate(order):
-        modal = opened.modal
-        if modal is None:
-            continue
-        values = answer_values(modal, person.name, pid)
-
-        async def submit(person: Member = person, pid: str = pid, modal: Any = modal,
-                         values: dict[str, Any] = values) -> None:
-            res = await modal.submit(person, values, wait=False)
-            submits.append((person, pid, values, res))
-            fired.append(("submit", res))
-
-        plan.append(submit)
-        if (i + 1) % EXTRA_EVERY == 0:
-            k = (i + 1) // EXTRA_EVERY
-            chan = chan_of[person.id]
-            if k % 3 == 0:
-                async def extra(chan: Channel = chan) -> None:
-                    fired.append(("status", await world.facilitator.run_command(
-                        "session status", chan, wait=False)))
-            elif k % 3 == 1:
-                async def extra(person: Member = person, chan: Channel = chan,
-                                k: int = k) -> None:
-                    fired.append(("example", await person.run_command(
-                        "example", chan, name=example_ids[k % len(example_ids)], wait=False)))
-            else:
-                async def extra(person: Member = person, chan: Channel = chan) -> None:
-                    # Member.autocomplete returns only the choices: the emulator's call gives
-                    # the InteractionResult (with its timestamps).
-                    fired.append(("autocomplete", asyncio.create_task(world.emu._autocomplete(
-                        person, "example", "name", "mst", chan, dm=False, options={},
-                        timeout=TIMEOUT))))
-            plan.append(extra)
-
-    cpu0 = time.process_time()
-    loop = asyncio.get_running_loop()
-    t0 = loop.time()
-    for n, step in enumerate(plan):
-        if rate:
-            delay = t0 + n / rate - loop.time()
-            if delay > 0:
-                await asyncio.sleep(delay)
-        elif wave and n and n % wave == 0:
-            await settle(fired[n - wave:])
-        await step()
-    stats, _ = await collect("paced" if rate else "flat", fired)
-    last = await drain(world.emu)
-    stats.cpu = time.process_time() - cpu0
-    first = min((r.created for _, r in fired if isinstance(r, InteractionResult)), default=t0)
-    stats.drained = max(last - first, stats.span)
-    # a missed deadline is both a violation and a failed wait: count it once
-    stats.violations = sum(1 for v in world.emu.violations
-                           if v.interaction_id not in stats.failed_ids)
-    return stats, submits
-
-
-# --- one run ---------------------------------------------------------------------------------
-
-
-@dataclass
-class RunResult:
-    bot: str
-    mode: str
-    burst: Stats
-    opened: Stats
-    peak_rss: float | None
-    answers_ok: int
-    answers_acked: int
-    answers_missing: int
-    batches: list[int] = field(default_factory=list)
-
-
-def status_mb(key: str) -> float | None:
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith(key + ":"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        return None
-    return None
-
-
-def reset_peak() -> None:
-    with contextlib.suppress(OSError):
-        Path("/proc/self/clear_refs").write_text("5")
-
-
-def make_workshop_bot(db_path: Path, library: Library) -> Any:
-    from bot.discord_ui.lifecycle import make_bot
-
-    return make_bot(Settings(database_path=db_path), library=library, guild_ready_timeout=0.01)
-
-
-def check_answers(db_path: Path, submits: list[tuple[Member, str, dict[str, Any],
-                                                     InteractionResult]]) -> tuple[int, int, int]:
-    """(acknowledged as saved, found with the same fields, missing or different)."""
-    conn = sqlite3.connect(db_path)
-    try:
-        stored = {(r[0], r[1]): json.loads(r[2]) for r in conn.execute(
-            "SELECT user_id, prompt_id, fields FROM answers")}
-    finally:
-        conn.close()
-    acked = ok = 0
-    for person, pid, values, res in submits:
-        msgs = [m for m in (res.original, *res.followups) if m is not None]
-        text = " ".join(m.text for m in msgs)
-        if not res.acknowledged or "✅" not in text:
-            continue
-        acked += 1
-        if stored.get((person.id, pid)) == values:
-            ok += 1
-    return acked, ok, acked - ok
-
-
-class BatchProbe:
-    """Counts the jobs per committed write batch (wraps Database._run_batch)."""
-
-    def __init__(self) -> None:
-        self.sizes: list[int] = []
-
-    def install(self, bot: Any) -> None:
-        db = bot.db
-        original = db._run_batch
-
-        async def run_batch(conn: Any, batch: list[Any]) -> None:
-            self.sizes.append(len(batch))
-            await original(conn, batch)
-
-        db._run_batch = run_batch
-
-
-def reset_gc() -> None:
-    """Every run starts from the interpreter's default collector settings: the workshop bot
-    tunes them itself when ready (bot.discord_ui.client.tune_gc); the baseline keeps them."""
-    from bot.discord_ui import client
-
-    gc.unfreeze()
-    gc.set_threshold(*DEFAULT_GC)
-    client._gc_tuned = False
-    gc.collect()
-
-
-async def run_once(kind: str, mode: str, args: argparse.Namespace, library: Library,
-                   tmp: Path, seed: int) -> RunResult:
-    reset_gc()
-    world = make_world(args.participants, args.groups)
-    db_path = tmp / f"{kind}-{mode}-{seed}.db"
-    if args.prefill and kind == "workshop":
-        await prefill(db_path, args.prefill)
-    bot = (make_workshop_bot(db_path, library) if kind == "workshop"
-           else make_baseline(library, tuned_gc=kind == "baseline+gc"))
-    probe = BatchProbe()
-    prompt_ids = [p.id for p in library.prompt_sets[SET_ID].prompts]
-    async with running_bot(world.emu, bot, timeout=TIMEOUT):
-        if kind == "workshop":
-            probe.install(bot)
-        cards = await start_sessions(world)
-        opened, forms = await open_forms(world, cards, prompt_ids, args.open_chunk)
-        probe.sizes.clear()
-        gc.collect()
-        reset_peak()
-        stats, submits = await burst(world, forms, list(library.examples),
-                                     args.paced if mode == "paced" else None, seed,
-                                     args.wave if mode == "flat" else 0)
-        peak = status_mb("VmHWM")
-    if kind == "workshop":
-        acked, ok, missing = check_answers(db_path, submits)
-    else:
-        acked = sum(1 for *_, r in submits if r.acknowledged)
-        ok, missing = acked, 0
-    await world.emu.stop()
-    # Something (aiohttp's app, by its bound route handlers) keeps a stopped Emulator alive;
-    # drop its records so earlier runs do not grow the heap of later ones (a bigger heap makes
-    # full collections rarer, which flattered the later runs of the default-gc baseline).
-    forget_emulator_records(world.emu)
-    world.emu.guilds.clear()
-    world.emu._users.clear()
-    world.emu._channels.clear()
-    label = "waves" if mode == "flat" and args.wave else mode
-    return RunResult(kind, label, stats, opened, peak, ok, acked, missing, probe.sizes)
-
-
-async def prefill(db_path: Path, answers: int) -> None:
-    """A database with ``answers`` answers of closed sessions of another server, plus some in
-    this one (1,000 per session), filled with executemany (schema from Database.open)."""
-    from bot.storage import Database, utcnow_iso
-
-    db = await Database.open(db_path)
-    await db.close()
-    conn = sqlite3.connect(db_path)
-    now = utcnow_iso()
-    per_session = 1000
-    sessions = (answers + per_session - 1) // per_session
-    with conn:
-        conn.execute("INSERT INTO workshops (id, guild_id, name, created_at) VALUES "
-                     "(1, 1, 'old', ?)", (now,))
-        conn.executemany(
-            "INSERT INTO sessions (id, guild_id, workshop_id, channel_id, group_name, prompt_set,"
-            " anonymous, pace, status, current_prompt, prompt_count, started_by, created_at,"
-            " closed_at) VALUES (?, 1, 1, ?, 'g', ?, 0, 'self', 'closed', 1, 3, 1, ?, ?)",
-            [(s + 1, 1000 + s % 50, SET_ID, now, now) for s in range(sessions)])
-        fields = json.dumps({"change": "x" * 200, "evidence": "y" * 200, "involve": "z" * 100})
-        conn.executemany(
-            "INSERT INTO answers (guild_id, session_id, prompt_id, user_id, display_name, fields,"
-            " created_at, updated_at, interaction_id) VALUES (1, ?, 'identify-change', ?, 'P', ?,"
-            " ?, ?, ?)",
-            ((n // per_session + 1, n % per_session + 10, fields, now, now, n + 1)
-             for n in range(answers)))
-        conn.executemany(
-            "INSERT INTO answer_writes (interaction_id, answer_id) VALUES (?, ?)",
-            ((n + 1, n + 1) for n in range(answers)))
-    conn.close()
-
-
-# --- cold start and memory ---------------------------------------------------------------------
-
-
-async def cold_start(library_loader: Callable[[], Library], tmp: Path) -> tuple[float, float]:
-    """(make_bot → ready, of which the library load) in seconds; discord.py already imported."""
-    world = make_world(10, 1)
-    await world.emu.start()
-    t0 = time.perf_counter()
-    library = library_loader()
-    t_lib = time.perf_counter() - t0
-    bot = make_workshop_bot(tmp / "cold.db", library)
-    async with running_bot(world.emu, bot, timeout=TIMEOUT):
-        total = time.perf_counter() - t0
-    await world.emu.stop()
-    return total, t_lib
-
-
-def forget_emulator_records(emu: Emulator) -> None:
-    """Drop what the emulator keeps of past interactions and messages, so that what remains
-    in the process is the bot's."""
-    emu.interactions.clear()
-    emu._by_token.clear()
-    emu._messages.clear()
-    for chan in emu._channels.values():
-        chan.messages.clear()
-    for session in emu._sessions.values():  # the gateway's RESUME replay buffer
-        session.buffer.clear()
-
-
-async def memory_run(kind: str, args: argparse.Namespace, library: Library, tmp: Path,
-                     ) -> list[tuple[float | None, int, float | None]]:
-    """After each of ``--memory-bursts`` bursts (sessions closed, emulator records dropped,
-    ``gc.collect()``): RSS (MB), objects tracked by the collector, and with ``--tracemalloc``
-    the traced size (MB; tracemalloc slows the run down several times)."""
-    reset_gc()
-    world = make_world(args.participants, args.groups)
-    bot = (make_workshop_bot(tmp / f"mem-{kind}.db", library) if kind == "workshop"
-           else make_baseline(library))
-    prompt_ids = [p.id for p in library.prompt_sets[SET_ID].prompts]
-    out: list[tuple[float | None, int, float | None]] = []
-    if args.tracemalloc:
-        tracemalloc.start()
-    try:
-        async with running_bot(world.emu, bot, timeout=TIMEOUT):
-            for n in range(args.memory_bursts):
-                cards = await start_sessions(world)
-                _, forms = await open_forms(world, cards, prompt_ids, args.open_chunk)
-                await burst(world, forms, list(library.examples), None, n)
-                for chan in world.channels:
-                    await (await world.facilitator.run_command(
-                        "session close", chan, timeout=TIMEOUT)).reply(TIMEOUT)
-                del cards, forms
-                forget_emulator_records(world.emu)
-                gc.collect()
-                traced = (tracemalloc.get_traced_memory()[0] / 2**20
-                          if tracemalloc.is_tracing() else None)
-                out.append((status_mb("VmRSS"), len(gc.get_objects()), traced))
-    finally:
-        tracemalloc.stop()
-        await world.emu.stop()
+def ratios(runs: list[Run], num: tuple[str, str], den: tuple[str, str]) -> list[float]:
+    """Per round, throughput of ``num`` over ``den`` ((bot, mode) each)."""
+    by = {(r.round, r.bot, r.mode): r for r in runs}
+    out = []
+    for rnd in sorted({r.round for r in runs}):
+        a, b = by.get((rnd, *num)), by.get((rnd, *den))
+        if a and b and b.throughput:
+            out.append(a.throughput / b.throughput)
     return out
 
 
-# --- report ----------------------------------------------------------------------------------
+def summary(runs: list[Run], bots: list[str], pairs: list[tuple[str, str]]) -> list[str]:
+    lines = ["", "Medians over the measured rounds (per submission fired; busy = loop CPU / "
+             "burst span):", "| bot            | mode        | rounds | per s | first ms | "
+             "p99 ms | loop µs | other µs | busy | waited ms | commits | answers on disk |",
+             "|----------------|-------------|-------:|------:|---------:|-------:|--------:|"
+             "---------:|-----:|----------:|--------:|----------------:|"]
+    for bot in bots:
+        for mode in MODES:
+            rs = [r for r in runs if r.bot == bot and r.mode == mode]
+            if not rs:
+                continue
+            commits = [r.commits for r in rs if r.commits is not None]
+            acked = sum(r.answers_acked or 0 for r in rs)
+            ok = sum(r.answers_ok or 0 for r in rs)
+            on_disk = f"{ok}/{acked}" if any(r.answers_acked is not None for r in rs) else "-"
+            lines.append(
+                f"| {bot:14} | {mode:11} | {len(rs):6} | {med([r.throughput for r in rs]):5.0f} | "
+                f"{med([r.first_ack for r in rs]) * 1000:8.1f} | "
+                f"{med([pct(r.latencies, 99) for r in rs]) * 1000:6.1f} | "
+                f"{med([r.cpu.loop / max(r.fired, 1) for r in rs]) * 1e6:7.0f} | "
+                f"{med([r.cpu.other / max(r.fired, 1) for r in rs]) * 1e6:8.0f} | "
+                f"{med([r.busy for r in rs]):4.0%} | "
+                f"{med([r.cpu.waited for r in rs]) * 1000:9.1f} | "
+                f"{med(commits) if commits else float('nan'):7.1f} | {on_disk:>15} |")
+    lines.append("")
+
+    def say(label: str, values: list[float]) -> None:
+        if values:
+            lines.append(f"{label}: median {med(values):.2f}, min {min(values):.2f}, "
+                         f"max {max(values):.2f} ({len(values)} rounds) "
+                         f"[{', '.join(f'{v:.2f}' for v in values)}]")
+
+    for bot in bots:
+        if bot in (BASELINE, TUNED):
+            continue
+        say(f"throughput {bot}/baseline (flat)", ratios(runs, (bot, FLAT), (BASELINE, FLAT)))
+        say(f"throughput {bot}/tuned (flat)", ratios(runs, (bot, FLAT), (TUNED, FLAT)))
+        say(f"throughput {bot} with board / without (flat)",
+            ratios(runs, (bot, BOARD), (bot, FLAT)))
+        for mode in (PACED, PACED_BOARD):
+            lat = [x for r in runs if r.bot == bot and r.mode == mode for x in r.latencies]
+            if lat:
+                lines.append(f"{bot} {mode} at {{rate}}/s: p50 {pct(lat, 50) * 1000:.1f} ms, "
+                             f"p99 {pct(lat, 99) * 1000:.1f} ms, max {max(lat) * 1000:.1f} ms "
+                             f"({len(lat)} submissions over all rounds)")
+        edits = [r.board_edits for r in runs if r.bot == bot and r.mode == BOARD]
+        if edits:
+            lines.append(f"{bot} board edits during a flat burst: {min(edits)}-{max(edits)}")
+    for num, den in pairs:
+        for mode in (FLAT, BOARD):
+            say(f"throughput {num}/{den} ({mode})", ratios(runs, (num, mode), (den, mode)))
+    acked = sum(r.answers_acked or 0 for r in runs)
+    ok = sum(r.answers_ok or 0 for r in runs)
+    lines.append(f"answers: {ok}/{acked} acknowledged answers present in the database "
+                 f"({'all present' if ok == acked else f'MISSING {acked - ok}'})")
+    failed = sum(r.failed + r.violations for r in runs)
+    lines.append(f"failed or late acknowledgements: {failed}")
+    return lines
 
 
-def ms(x: float) -> str:
-    return f"{x * 1000:7.1f}"
+# --- main ------------------------------------------------------------------------------------
 
 
-def row(r: RunResult) -> str:
-    s = r.burst
-    lat = s.latencies
-    peak = f"{r.peak_rss:6.0f}" if r.peak_rss is not None else "     ?"
-    return (f"| {r.bot:11} | {r.mode:5} | {s.count:5} | {ms(pct(lat, 50))} | {ms(pct(lat, 95))} | "
-            f"{ms(pct(lat, 99))} | {ms(max(lat) if lat else 0)} | {s.throughput:7.0f} | "
-            f"{s.cpu / max(s.fired, 1) * 1e6:6.0f} | {peak} | {s.deferred:3} | "
-            f"{s.violations + s.failed:3} | {r.answers_ok}/{r.answers_acked} |")
+def plan(bots: list[str], modes: list[str]) -> list[tuple[str, str]]:
+    """The runs of one round: every bot flat; the board and paced modes for the bot named
+    ``workshop`` (the baselines have no board; other variants are compared flat)."""
+    out = []
+    for mode in modes:
+        for bot in bots:
+            if mode == FLAT or bot == WORKSHOP:
+                out.append((bot, mode))
+    return out
 
 
-def overload_note(r: RunResult) -> str | None:
-    """For a run where interactions failed: how many, and how long the backlog lasted."""
-    s = r.burst
-    if s.count == s.fired and not s.failed:
-        return None
-    return (f"    {r.bot} {r.mode}: {s.fired} fired, {s.count} acknowledged in time, "
-            f"{s.failed} failed (missed the deadline or timed out); the bot's last request "
-            f"{s.drained:.1f} s after the first dispatch")
+def machine() -> str:
+    import sqlite3
 
+    import discord
 
-HEADER = ("| bot         | mode  |     n |  p50 ms |  p95 ms |  p99 ms |  max ms |   per s | "
-          "µs cpu | RSS MB | def | err | answers |\n"
-          "|-------------|-------|------:|--------:|--------:|--------:|--------:|--------:|"
-          "-------:|-------:|----:|----:|--------:|")
+    load = Path("/proc/loadavg").read_text().split()[:3] if Path("/proc/loadavg").exists() \
+        else ["?"]
+    return (f"# machine: {os.cpu_count()} cpus, load average {' '.join(load)}, Python "
+            f"{sys.version.split()[0]}, discord.py {discord.__version__}, SQLite "
+            f"{sqlite3.sqlite_version}")
 
 
 async def main_async(args: argparse.Namespace) -> int:
-    from bot.content import load_library
-
-    def loader() -> Library:
-        return load_library([BUNDLED_CONTENT_DIR], [BUNDLED_PROMPTS_DIR])
-
+    # stopped from outside: end the processes of the run in progress too (finally clauses)
+    task = asyncio.current_task()
+    assert task is not None
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        asyncio.get_running_loop().add_signal_handler(sig, task.cancel)
+    variants = dict(v.split("=", 1) for v in args.compare)
+    bots = [b for b in args.bots.split(",") if b] + list(variants)
+    modes = [m for m in args.modes.split(",") if m]
+    for m in modes:
+        if m not in MODES:
+            raise SystemExit(f"unknown mode {m!r}: choose from {', '.join(MODES)}")
+    runs_of_round = plan(bots, modes)
+    print(f"# burst, production shape: {args.participants} participants in {args.groups} "
+          f"group(s), {args.warmup} warm-up submissions, {args.think:g} s idle before the "
+          f"burst, paced at {args.rate:g}/s; {args.warmup_rounds} warm-up round(s) + "
+          f"{args.rounds} rounds of {len(runs_of_round)} runs")
+    print(machine())
+    for label, python in variants.items():
+        print(f"# {label}: {python} -m bot run")
+    print(ROW_HEAD, flush=True)
+    runs: list[Run] = []
     failures: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="burst-") as tmpname:
-        tmp = Path(tmpname)
-        cold, cold_lib = await cold_start(loader, tmp)
-        library = loader()
-        print(f"# burst: {args.participants} participants, {args.groups} groups, "
-              f"{len(library.prompt_sets[SET_ID].prompts)} prompts (self-paced), "
-              f"{args.rounds} round(s), paced at {args.paced:g}/s"
-              + (f", database pre-filled with {args.prefill:,} answers" if args.prefill else "")
-              + (f", flat burst in waves of {args.wave}" if args.wave else ""))
-        print(f"# machine: {os.cpu_count()} cpus, Python {sys.version.split()[0]}, "
-              f"discord.py {discord.__version__}, SQLite {sqlite3.sqlite_version}")
-        print(f"cold start (make_bot → ready, discord.py imported): {cold * 1000:.0f} ms "
-              f"(library load {cold_lib * 1000:.0f} ms)")
-        runs: list[RunResult] = []
-        ratios: list[float] = []
-        ratios_gc: list[float] = []
-        print(HEADER)
-        for rnd in range(args.rounds):
-            kinds = ["workshop", "baseline"] if rnd % 2 == 0 else ["baseline", "workshop"]
-            kinds = [k for k in kinds if k in args.bots.split(",")]
-            if args.baseline_gc:
-                kinds.append("baseline+gc")
-            for mode in args.modes.split(","):
-                pair: dict[str, RunResult] = {}
-                for kind in kinds:
-                    r = await run_once(kind, mode, args, library, tmp, seed=rnd)
-                    pair[kind] = r
+    started = time.monotonic()
+    with contextlib.ExitStack() as stack:
+        if args.workdir:
+            tmp = Path(args.workdir)
+            os.makedirs(tmp, exist_ok=True)
+        else:
+            tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="burst-")))
+        for rnd in range(args.warmup_rounds + args.rounds):
+            shift = rnd % len(runs_of_round)
+            for bot, mode in runs_of_round[shift:] + runs_of_round[:shift]:
+                try:
+                    r = await run_once(rnd, bot, mode, args, tmp, variants)
+                except Failed as exc:  # reported; the other runs go on
+                    failures.append(f"round {rnd}, {bot} {mode}: {exc}")
+                    print(f"| {rnd:3} | {bot:14} | {mode:11} | FAILED: "
+                          f"{str(exc).splitlines()[0]}", flush=True)
+                    continue
+                line = row(r)
+                if rnd < args.warmup_rounds:
+                    line = line.replace(f"| {rnd:3} |", "|   w |", 1)
+                else:
                     runs.append(r)
-                    print(row(r), flush=True)
-                    note = overload_note(r)
-                    if note:
-                        print(note, flush=True)
-                if mode == "flat" and "baseline" in pair and "workshop" in pair \
-                        and pair["baseline"].burst.throughput:
-                    ratios.append(pair["workshop"].burst.throughput
-                                  / pair["baseline"].burst.throughput)
-                if mode == "flat" and "baseline+gc" in pair and "workshop" in pair:
-                    ratios_gc.append(pair["workshop"].burst.throughput
-                                     / pair["baseline+gc"].burst.throughput)
-        opens = [r.opened for r in runs if r.bot == "workshop"]
-        open_lat = [x for s in opens for x in s.latencies]
-        bopen_lat = [x for r in runs if r.bot == "baseline" for x in r.opened.latencies]
-        print(f"open phase (flat-out, {len(open_lat)} forms opened): workshop p50/p99/max "
-              f"{ms(pct(open_lat, 50))}/{ms(pct(open_lat, 99))}/{ms(max(open_lat, default=0))} ms; "
-              f"baseline {ms(pct(bopen_lat, 50))}/{ms(pct(bopen_lat, 99))}/"
-              f"{ms(max(bopen_lat, default=0))} ms")
-        for kind_name in ("status", "example", "autocomplete", "submit"):
-            w = [x for r in runs if r.bot == "workshop" and r.mode == "paced"
-                 for x in r.burst.kinds.get(kind_name, [])]
-            if w:
-                print(f"paced, workshop, {kind_name:12}: n={len(w):5} p50 {ms(pct(w, 50))} ms, "
-                      f"p99 {ms(pct(w, 99))} ms, max {ms(max(w))} ms")
-        batches = [b for r in runs if r.bot == "workshop" for b in r.batches]
-        for mode in ("flat", "paced"):
-            bs = [b for r in runs if r.bot == "workshop" and r.mode == mode for b in r.batches]
-            if bs:
-                print(f"write batches ({mode}): {len(bs)} commits, jobs per batch mean "
-                      f"{statistics.mean(bs):.1f}, median {statistics.median(bs):g}, "
-                      f"max {max(bs)}")
-        del batches
-        acked = sum(r.answers_acked for r in runs if r.bot == "workshop")
-        ok = sum(r.answers_ok for r in runs if r.bot == "workshop")
-        print(f"answers: {ok}/{acked} acknowledged answers present in the database "
-              f"({'all present' if ok == acked else 'MISSING ' + str(acked - ok)})")
-        if ok != acked:
-            failures.append("acknowledged answers missing")
-        paced = [x for r in runs if r.bot == "workshop" and r.mode == "paced"
-                 for x in r.burst.latencies]
-        allw = [x for r in runs if r.bot == "workshop" for x in r.burst.latencies] + open_lat
-        viol = sum(r.burst.violations + r.burst.failed for r in runs)
-        ratio = statistics.median(ratios) if ratios else float("nan")
-        print(f"throughput ratio workshop/baseline (flat-out, median of {len(ratios)} paired "
-              f"rounds): {ratio:.2f}  [{', '.join(f'{x:.2f}' for x in ratios)}]")
-        if ratios_gc:
-            print(f"control: ratio to a baseline with the same gc settings (median of "
-                  f"{len(ratios_gc)}): {statistics.median(ratios_gc):.2f}  "
-                  f"[{', '.join(f'{x:.2f}' for x in ratios_gc)}]")
-        print(f"paced p99 (workshop, all rounds): {pct(paced, 99) * 1000:.1f} ms; slowest "
-              f"acknowledgement of any workshop interaction: {max(allw, default=0) * 1000:.0f} ms; "
-              f"ack-deadline violations / failures: {viol}")
-        if args.memory_bursts:
-            for kind in ("workshop", "baseline"):
-                mem = await memory_run(kind, args, library, tmp)
-                print(f"memory after each of {len(mem)} bursts ({kind}, after gc, emulator "
-                      "records dropped): RSS MB "
-                      + " ".join(f"{m[0]:.0f}" if m[0] is not None else "?" for m in mem)
-                      + "; gc-tracked objects " + " ".join(str(m[1]) for m in mem)
-                      + ("; traced MB " + " ".join(f"{m[2]:.1f}" for m in mem)
-                         if mem and mem[0][2] is not None else ""))
-    if failures:
-        print("FAILED: " + "; ".join(failures))
-        return 1
-    return 0
+                print(line, flush=True)
+    pairs = [tuple(p.split("/", 1)) for p in args.pairs.split(",") if "/" in p]
+    print("\n".join(summary(runs, bots, pairs)).replace("{rate}", f"{args.rate:g}"))
+    print(machine().replace("# machine", "# afterwards"))
+    print(f"# {time.monotonic() - started:.0f} s")
+    for failure in failures:
+        print(f"FAILED: {failure}")
+    acked = sum(r.answers_acked or 0 for r in runs)
+    ok = sum(r.answers_ok or 0 for r in runs)
+    return 0 if ok == acked and not failures else 1
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if "--in-process" in argv:
+        sys.path.insert(0, str(BENCH))
+        from burst_inprocess import main as in_process
+
+        return in_process([a for a in argv if a != "--in-process"])
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--participants", type=int, default=250)
     parser.add_argument("--groups", type=int, default=10)
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--paced", type=float, default=250.0, help="interactions per second")
-    parser.add_argument("--memory-bursts", type=int, default=10)
-    parser.add_argument("--prefill", type=int, default=0,
-                        help="answers already in the workshop bot's database")
-    parser.add_argument("--baseline-gc", action="store_true",
-                        help="also run the baseline with the workshop bot's gc settings")
-    parser.add_argument("--open-chunk", type=int, default=0,
-                        help="people opening their forms at a time before the burst (0: all)")
-    parser.add_argument("--wave", type=int, default=0,
-                        help="flat mode: fire the burst in waves of this many interactions, "
-                             "each once the previous wave is acknowledged (0: all at once)")
-    parser.add_argument("--modes", default="flat,paced", help="flat, paced or both")
-    parser.add_argument("--bots", default="workshop,baseline",
-                        help="workshop, baseline or both")
-    parser.add_argument("--tracemalloc", action="store_true",
-                        help="also report tracemalloc's traced size in the memory runs")
-    parser.add_argument("--smoke", action="store_true", help="tiny numbers, a few seconds")
+    parser.add_argument("--warmup", default="0-200", metavar="N or LO-HI",
+                        help="submissions in a warm-up channel before the burst, per run (a "
+                             "range: drawn per round)")
+    parser.add_argument("--think", type=float, default=1.0,
+                        help="idle seconds between opening the forms and the burst")
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--warmup-rounds", type=int, default=1,
+                        help="rounds run first and not counted")
+    parser.add_argument("--rate", type=float, default=250.0, help="paced: submissions per second")
+    parser.add_argument("--bots", default=f"{WORKSHOP},{BASELINE},{TUNED}")
+    parser.add_argument("--modes", default=",".join(MODES))
+    parser.add_argument("--compare", action="append", default=[], metavar="LABEL=PYTHON",
+                        help="also run `PYTHON -m bot run` (another install of the bot, e.g. "
+                             "the unchanged one) as bot LABEL")
+    parser.add_argument("--pairs", default="", metavar="A/B,C/D",
+                        help="also the per-round throughput ratios of these bots")
+    parser.add_argument("--instrument", default="", metavar="gc,profile",
+                        help="measure inside the bot process (bench/instrument: gc pauses, "
+                             "a cProfile of the loop thread, saved in --workdir); slows it")
+    parser.add_argument("--workdir", default="",
+                        help="keep every run's logs and database here (default: a temporary "
+                             "folder, removed at the end)")
+    parser.add_argument("--in-process", action="store_true",
+                        help="the older bench: bot and emulator in this one process")
+    parser.add_argument("--smoke", action="store_true", help="tiny numbers, one round")
     args = parser.parse_args(argv)
     if args.smoke:
-        args.participants, args.groups, args.rounds = 12, 2, 1
-        args.memory_bursts, args.paced = 2, 500.0
-    logging.basicConfig(level=logging.WARNING)
-    logging.getLogger("discord.client").setLevel(logging.ERROR)  # no voice: expected
+        args.participants, args.groups, args.warmup, args.think = 12, 2, "3", 0.0
+        args.rounds, args.warmup_rounds, args.rate = 1, 0, 100.0
     return asyncio.run(main_async(args))
 
 

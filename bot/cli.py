@@ -75,6 +75,7 @@ def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     import asyncio
 
+    from bot.discord_ui.client import event_loop_factory
     from bot.discord_ui.lifecycle import serve
     from bot.storage import StorageError, StorageNotWritable, check_writable
 
@@ -88,7 +89,8 @@ def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     if library is None:
         return 1
     try:
-        return asyncio.run(serve(settings, library))
+        with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
+            return runner.run(serve(settings, library))
     except StorageNotWritable as exc:
         print(f"workshop-bot: cannot start: {exc} (DATABASE_PATH={settings.database_path})",
               file=sys.stderr)

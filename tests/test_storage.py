@@ -215,3 +215,32 @@ async def test_servers_do_not_see_each_other(db: Database) -> None:
                                  fields={"a": "x"}, interaction_id=2)
     assert wrong.outcome is SaveOutcome.NO_SESSION
     assert (await db.fetchone("SELECT count(*) FROM answers"))[0] == 1
+
+
+async def test_a_copy_delivered_after_the_session_closed_is_still_already_saved(
+    db: Database,
+) -> None:
+    from bot.storage import SessionStatus
+
+    sid = await _session(db)
+    kwargs = dict(guild_id=GUILD, session_id=sid, prompt_id="p1", prompt_number=1, user_id=7,
+                  display_name="Ann", fields={"a": "mine"}, interaction_id=42)
+    first = await db.save_answer(**kwargs)
+    await db.update_session(GUILD, sid, status=SessionStatus.CLOSED)
+    again = await db.save_answer(**kwargs)
+    assert again.outcome is SaveOutcome.REPLAYED and again.answer == first.answer
+    late = await db.save_answer(**{**kwargs, "interaction_id": 43})
+    assert late.outcome is SaveOutcome.CLOSED
+
+
+async def test_two_copies_of_one_interaction_in_one_batch_save_once(db: Database) -> None:
+    sid = await _session(db)
+    kwargs = dict(guild_id=GUILD, session_id=sid, prompt_id="p1", prompt_number=1, user_id=7,
+                  display_name="Ann", fields={"a": "mine"}, interaction_id=42)
+    before = db.batches_committed
+    results = await asyncio.gather(db.save_answer(**kwargs), db.save_answer(**kwargs))
+    assert db.batches_committed - before == 1  # both in the same transaction
+    assert sorted(r.outcome for r in results) == [SaveOutcome.CREATED, SaveOutcome.REPLAYED]
+    assert results[0].answer == results[1].answer
+    assert results[0].first_in_guild != results[1].first_in_guild  # the privacy notice once
+    assert await db.fetchall("SELECT fields FROM answers") == [('{"a": "mine"}',)]

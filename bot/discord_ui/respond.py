@@ -84,14 +84,23 @@ async def in_time(
     """Await ``work``; if it takes longer than :data:`DEFER_AFTER`, acknowledge the interaction
     with a deferral first so Discord's 3-second deadline is always met. ``update``: a button's
     deferral that will edit the button's own message (no "thinking…" message)."""
-    task = asyncio.ensure_future(work)
-    done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER)
-    if not done and not interaction.response.is_done():
-        if update:
-            await interaction.response.defer()
-        else:
-            await interaction.response.defer(ephemeral=ephemeral, thinking=True)
-    return await task
+    deferral: asyncio.Future[None] | None = None
+
+    def defer() -> None:
+        nonlocal deferral
+        if not interaction.response.is_done():
+            deferral = asyncio.ensure_future(
+                interaction.response.defer() if update
+                else interaction.response.defer(ephemeral=ephemeral, thinking=True))
+
+    # a timer rather than a task per call: this runs for every submission of a burst
+    timer = asyncio.get_running_loop().call_later(DEFER_AFTER, defer)
+    try:
+        return await work
+    finally:
+        timer.cancel()
+        if deferral is not None:  # the answer goes out only once the deferral is through
+            await deferral
 
 
 async def report_error(interaction: discord.Interaction, error: BaseException) -> None:

@@ -19,21 +19,20 @@ from bot.storage.rows import (
     utcnow_iso,
 )
 
+_REPLAYED_SQL = (f"SELECT {ANSWER_COLUMNS_A} FROM answer_writes w JOIN answers a "
+                 "ON a.id = w.answer_id WHERE w.interaction_id = ?")
 
-def _check(conn: sqlite3.Connection, guild_id: int, session_id: int, prompt_number: int,
-           interaction_id: int | None) -> SaveResult | tuple[int, int, int]:
-    """The checks every save starts with, in its transaction: a replayed interaction, the
-    session's existence and :func:`answerable`. Returns the result to return at once, or
-    the session's (current prompt, workshop id, anonymous)."""
-    if interaction_id is not None:
-        row = conn.execute(
-            f"SELECT {ANSWER_COLUMNS_A} "
-            "FROM answer_writes w JOIN answers a ON a.id = w.answer_id "
-            "WHERE w.interaction_id = ?",
-            (interaction_id,),
-        ).fetchone()
-        if row is not None:
-            return SaveResult(SaveOutcome.REPLAYED, answer_row(row))
+
+def _replayed(conn: sqlite3.Connection, interaction_id: int) -> SaveResult | None:
+    """The answer an interaction already saved (a copy delivered again), if it did."""
+    row = conn.execute(_REPLAYED_SQL, (interaction_id,)).fetchone()
+    return SaveResult(SaveOutcome.REPLAYED, answer_row(row)) if row is not None else None
+
+
+def _session_state(conn: sqlite3.Connection, guild_id: int, session_id: int,
+                   prompt_number: int) -> SaveResult | tuple[int, int, int]:
+    """The session's existence and :func:`answerable`, in the save's transaction. Returns the
+    refusal, or the session's (current prompt, workshop id, anonymous)."""
     srow = conn.execute(
         "SELECT status, current_prompt, pace, workshop_id, anonymous FROM sessions "
         "WHERE id = ? AND guild_id = ?",
@@ -48,11 +47,30 @@ def _check(conn: sqlite3.Connection, guild_id: int, session_id: int, prompt_numb
     return current, workshop_id, anonymous
 
 
-def _first_in_guild(conn: sqlite3.Connection, guild_id: int, user_id: int) -> bool:
+def _check(conn: sqlite3.Connection, guild_id: int, session_id: int, prompt_number: int,
+           interaction_id: int | None) -> SaveResult | tuple[int, int, int]:
+    """The checks a save starts with, in its transaction: a replayed interaction, then
+    :func:`_session_state`. Returns the result to return at once, or the session's (current
+    prompt, workshop id, anonymous)."""
+    if interaction_id is not None:
+        replayed = _replayed(conn, interaction_id)
+        if replayed is not None:
+            return replayed
+    return _session_state(conn, guild_id, session_id, prompt_number)
+
+
+class _AlreadySaved(Exception):
+    """Raised inside a save's job to roll it back: its interaction was saved before."""
+
+
+def _first_in_guild(conn: sqlite3.Connection, guild_id: int, user_id: int,
+                    besides: int = 0) -> bool:
+    """No answer (other than the answer ``besides``) nor group answer version of this person
+    in this server yet."""
     return conn.execute(
-        "SELECT 1 FROM answers WHERE guild_id = ? AND user_id = ? "
+        "SELECT 1 FROM answers WHERE guild_id = ? AND user_id = ? AND id != ? "
         "UNION ALL SELECT 1 FROM answer_versions WHERE guild_id = ? AND user_id = ? LIMIT 1",
-        (guild_id, user_id, guild_id, user_id),
+        (guild_id, user_id, besides, guild_id, user_id),
     ).fetchone() is None
 
 
@@ -87,41 +105,59 @@ class Answers(StoreBase):
         encoded = json.dumps(fields, ensure_ascii=False)
 
         def job(conn: sqlite3.Connection) -> SaveResult:
-            # The hot path of a burst.
-            # Every query below is served by an index (EXPLAIN QUERY PLAN in
-            # tests/test_storage.py), so it does not slow down as the database grows.
-            checked = _check(conn, guild_id, session_id, prompt_number, interaction_id)
-            if isinstance(checked, SaveResult):
-                return checked
+            # The hot path of a burst: 4 statements for a new answer or an edit (plus the job's
+            # savepoint, and a pseudonym in anonymous sessions). Every query is served by an
+            # index (EXPLAIN QUERY PLAN in tests/test_storage.py), so it does not slow down as
+            # the database grows.
+            checked = _session_state(conn, guild_id, session_id, prompt_number)
+            if isinstance(checked, SaveResult):  # refused, unless it was saved before
+                replayed = _replayed(conn, interaction_id) if interaction_id is not None else None
+                return replayed or checked
             current, workshop_id, anonymous = checked
-            existed = conn.execute(
-                "SELECT 1 FROM answers WHERE session_id = ? AND prompt_id = ? "
-                "AND user_id = ?", (session_id, prompt_id, user_id),
-            ).fetchone() is not None
-            first = not existed and _first_in_guild(conn, guild_id, user_id)
             now = utcnow_iso()
-            arow = conn.execute(
+            row = conn.execute(
                 "INSERT INTO answers (guild_id, session_id, prompt_id, user_id, display_name, "
                 "fields, created_at, updated_at, interaction_id) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (session_id, prompt_id, user_id) DO UPDATE SET "
-                "display_name = excluded.display_name, fields = excluded.fields, "
-                "updated_at = excluded.updated_at, interaction_id = excluded.interaction_id "
-                f"RETURNING {ANSWER_COLUMNS}",
+                "ON CONFLICT (session_id, prompt_id, user_id) DO NOTHING RETURNING id",
                 (guild_id, session_id, prompt_id, user_id, display_name, encoded, now, now,
                  interaction_id),
             ).fetchone()
-            answer = answer_row(arow)
-            if interaction_id is not None:
-                conn.execute(
-                    "INSERT INTO answer_writes (interaction_id, answer_id) VALUES (?, ?)",
-                    (interaction_id, answer.id),
-                )
+            if row is not None:
+                answer_id, created_at, version = row[0], now, 1
+            else:  # an edit
+                answer_id, created_at, version = conn.execute(
+                    "UPDATE answers SET display_name = ?, fields = ?, updated_at = ?, "
+                    "interaction_id = ? WHERE session_id = ? AND prompt_id = ? AND user_id = ? "
+                    "RETURNING id, created_at, version",
+                    (display_name, encoded, now, interaction_id, session_id, prompt_id,
+                     user_id),
+                ).fetchone()
+            if interaction_id is not None and conn.execute(
+                "INSERT OR IGNORE INTO answer_writes (interaction_id, answer_id) VALUES (?, ?)",
+                (interaction_id, answer_id),
+            ).rowcount == 0:
+                raise _AlreadySaved  # a copy delivered again: roll back this job
+            first = row is not None and _first_in_guild(conn, guild_id, user_id, answer_id)
             _note_participant(conn, anonymous, workshop_id, user_id)
-            outcome = SaveOutcome.UPDATED if existed else SaveOutcome.CREATED
+            answer = AnswerRow(
+                id=answer_id, guild_id=guild_id, session_id=session_id, prompt_id=prompt_id,
+                user_id=user_id, display_name=display_name, fields=dict(fields),
+                created_at=created_at, updated_at=now, version=version,
+            )
+            outcome = SaveOutcome.CREATED if row is not None else SaveOutcome.UPDATED
             return SaveResult(outcome, answer, first_in_guild=first, current_prompt=current)
 
-        return await self.write(job)
+        try:
+            return await self.write(job)
+        except _AlreadySaved:  # committed before this batch (or earlier in it): readable now
+            row = await self.fetchone(_REPLAYED_SQL, (interaction_id,))
+            if row is None:  # erased meanwhile: save it as new
+                return await self.save_answer(
+                    guild_id=guild_id, session_id=session_id, prompt_id=prompt_id,
+                    prompt_number=prompt_number, user_id=user_id, display_name=display_name,
+                    fields=fields, interaction_id=interaction_id)
+            return SaveResult(SaveOutcome.REPLAYED, answer_row(row))
 
     async def save_group_answer(
         self, *, guild_id: int, session_id: int, prompt_id: str, prompt_number: int,
