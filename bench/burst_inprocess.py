@@ -71,6 +71,7 @@ if str(ROOT) not in sys.path:
 import discord  # noqa: E402
 
 from bench.baseline_bot import make_baseline  # noqa: E402
+from bench.emulator_process import answer_values  # noqa: E402
 from bot.config import BUNDLED_CONTENT_DIR, BUNDLED_PROMPTS_DIR, Settings  # noqa: E402
 from bot.emulator import (  # noqa: E402
     Channel,
@@ -166,17 +167,6 @@ async def collect(label: str, results: list[tuple[str, InteractionResult | async
     return stats, done
 
 
-def answer_values(modal: Any, who: str, pid: str) -> dict[str, Any]:
-    """Text in every text input (about 200 characters), and the first example cited."""
-    base = (f"{who} on {pid}: we will measure outcomes for children on the edge of care, "
-            "with the families, and check the costs against the value over three years. ")
-    values: dict[str, Any] = {i["custom_id"]: (base * 2)[: min(200, i.get("max_length", 4000))]
-                              for i in modal.text_inputs}
-    for select in modal.selects:
-        values[select.custom_id] = select.values[:1]
-    return values
-
-
 async def start_sessions(world: World) -> list[Any]:
     cards = []
     for chan in world.channels:
@@ -252,7 +242,7 @@ async def burst(world: World, forms: list[tuple[Member, str, InteractionResult]]
         modal = opened.modal
         if modal is None:
             continue
-        values = answer_values(modal, person.name, pid)
+        values = answer_values(modal, f"{person.name} on {pid}")
 
         async def submit(person: Member = person, pid: str = pid, modal: Any = modal,
                          values: dict[str, Any] = values) -> None:

@@ -54,3 +54,11 @@ async def workshop_choices(interaction: discord.Interaction, current: str
         return []
     names = await workshop_bot(interaction).engine.workshop_names(interaction.guild_id)
     return choices(names, current, name=str, value=str)
+
+
+async def prompt_set_choices(interaction: discord.Interaction, current: str
+                             ) -> list[app_commands.Choice[str]]:
+    """The library's prompt sets, by title or id."""
+    return choices(workshop_bot(interaction).library.prompt_sets.values(), current,
+                   name=lambda ps: f"{ps.title} ({ps.id})", value=lambda ps: ps.id,
+                   search=lambda ps: (ps.id, ps.title))

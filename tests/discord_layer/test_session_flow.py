@@ -194,6 +194,8 @@ async def test_answer_command_opens_the_live_prompt(world: World) -> None:
 async def test_autocomplete_for_sets_and_workshops(world: World) -> None:
     sets = await world.facilitator.autocomplete("session start", "set", "quick", world.chan)
     assert [c["value"] for c in sets] == ["quick-reflection"]
+    sets = await world.facilitator.autocomplete("workshop breakouts", "set", "Quick", world.chan)
+    assert [c["value"] for c in sets] == ["quick-reflection"]  # by title too, case aside
     await start(world)
     names = await world.facilitator.autocomplete(
         "session start", "workshop", "leeds", world.chan_b, set="key-questions"

@@ -18,6 +18,7 @@ from bot.discord_ui.choices import (
     PACE_CHOICES,
     THEN_CHOICES,
     choices,
+    prompt_set_choices,
     workshop_choices,
 )
 from bot.discord_ui.client import WorkshopBot
@@ -126,9 +127,7 @@ class Facilitation(commands.Cog):
     async def _set_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return choices(self.bot.library.prompt_sets.values(), current,
-                       name=lambda ps: f"{ps.title} ({ps.id})", value=lambda ps: ps.id,
-                       search=lambda ps: (ps.id, ps.title))
+        return await prompt_set_choices(interaction, current)
 
     @start.autocomplete("workshop")
     async def _workshop_autocomplete(
