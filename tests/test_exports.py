@@ -859,3 +859,24 @@ def test_csv_reader_agrees_with_csv_module() -> None:
     back = next(csv.reader(io.StringIO(buf.getvalue(), newline="")))
     assert [csv_restore(b) for b in back] == cells
     assert not any(looks_like_formula(b) for b in back)
+
+
+@pytest.mark.parametrize("stored", [
+    '{"what": "caf\\u00e9 \\ud83d\\ude00 and a lone \\ud800"}',  # orjson refuses lone surrogates
+    '{"cited": ["leeds", "essex-sib"], "text": "\\u0040everyone"}',
+    '{"what": "plain"}',
+    '["not", "an", "object"]',
+    "not json at all",
+])
+def test_stored_fields_read_as_the_standard_library_reads_them(stored: str) -> None:
+    from bot.exports.data import parse_fields
+
+    try:
+        expected = json.loads(stored)
+    except ValueError:
+        expected = None
+    got = parse_fields(stored)
+    if isinstance(expected, dict):
+        assert got == expected
+    else:
+        assert got == {"?": str(expected if expected is not None else stored)}
