@@ -15,10 +15,12 @@ import asyncio
 import json
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
+from itertools import chain
 from typing import Any, NamedTuple
 
 import orjson
@@ -405,6 +407,11 @@ def loads(raw: Any) -> Any:
         return orjson.loads(raw)
     except orjson.JSONDecodeError:
         return json.loads(raw)
+
+
+def answer_reader(chunks: Iterable[list[AnswerRecord]]) -> Callable[[], AnswerRecord | None]:
+    """The answers of ``chunks`` one at a time: each call gives the next, then None."""
+    return partial(next, chain.from_iterable(chunks), None)
 
 
 def parse_fields(raw: Any) -> dict[str, Any]:

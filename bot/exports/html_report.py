@@ -61,7 +61,7 @@ from bot.exports.charts import (
     label_svg,
     render_svg,
 )
-from bot.exports.data import AnswerRecord, ExportPlan, PromptInfo, SessionInfo
+from bot.exports.data import AnswerRecord, ExportPlan, PromptInfo, SessionInfo, answer_reader
 from bot.models import CHAIN_COLUMNS
 from bot.synthesis import GAP_MARK, ChainCell
 
@@ -666,19 +666,7 @@ def _write_answers(report: Report, chunks: Iterable[list[AnswerRecord]], out: IO
         return shown
 
     add = report.add
-    iterator = iter(chunks)
-    pending: list[AnswerRecord] = []
-    pos = 0
-
-    def next_answer() -> AnswerRecord | None:
-        nonlocal pending, pos
-        while pos >= len(pending):
-            chunk = next(iterator, None)
-            if chunk is None:
-                return None
-            pending, pos = chunk, 0
-        pos += 1
-        return pending[pos - 1]
+    next_answer = answer_reader(chunks)
 
     current = next_answer()
     for prompt in plan.prompts:

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import IO
 
 from bot.exports.chain import ChainCollector, ChainEntry
-from bot.exports.data import AnswerRecord, ExportPlan, PromptInfo, SessionInfo
+from bot.exports.data import AnswerRecord, ExportPlan, PromptInfo, SessionInfo, answer_reader
 from bot.synthesis import GAP_MARK, ChainCell
 
 # ASCII punctuation that means something to CommonMark, GFM or common extensions
@@ -229,19 +229,7 @@ def write_markdown(plan: ExportPlan, chunks: Iterable[list[AnswerRecord]], out: 
     out.write("\n".join(_head(plan, groups)) + "\n")
     names: dict[str, str] = {}
     labels: dict[tuple[int, str], str] = {}
-    iterator = iter(chunks)
-    pending: list[AnswerRecord] = []
-    pos = 0
-
-    def next_answer() -> AnswerRecord | None:
-        nonlocal pending, pos
-        while pos >= len(pending):
-            chunk = next(iterator, None)
-            if chunk is None:
-                return None
-            pending, pos = chunk, 0
-        pos += 1
-        return pending[pos - 1]
+    next_answer = answer_reader(chunks)
 
     chain = ChainCollector(plan)
     add_to_chain = chain.add if chain.wanted else None
