@@ -40,7 +40,8 @@ SET_ID = "key-questions"
 READY_LINE = "baseline ready"
 
 
-def make_baseline(library: Library, *, tuned_gc: bool = False, **options: Any) -> commands.Bot:
+def make_baseline(library: Library, *, tuned_gc: bool = False, card_like_bot: bool = True,
+                  **options: Any) -> commands.Bot:
     """Same command names, options, custom ids and form fields as the workshop bot; answers
     every interaction with one ephemeral message (or the form / choices), stores nothing.
     ``tuned_gc``: apply the workshop bot's collector settings (thresholds, idle collection)
@@ -93,11 +94,33 @@ def make_baseline(library: Library, *, tuned_gc: bool = False, **options: Any) -
                     anonymous: bool = False, pace: str = "facilitator") -> None:
         sid = len(channel_session) + 1
         channel_session[interaction.channel_id or 0] = sid
+        first = pset.prompts[0]
         view = discord.ui.View(timeout=None)
-        view.add_item(AnswerButton(sid, pset.prompts[0].id))
-        view.add_item(discord.ui.Button(label="Examples", custom_id=f"wb:examples:{sid}:x"))
+        view.add_item(AnswerButton(sid, first.id))
+        view.add_item(discord.ui.Button(label="Examples",
+                                        custom_id=f"wb:examples:{sid}:{first.id}"))
         view.stop()
-        await interaction.response.send_message(f"Prompt 1 of {pset.title}", view=view)
+        if not card_like_bot:
+            await interaction.response.send_message(f"Prompt 1 of {pset.title}", view=view)
+            return
+        # The workshop bot's own card (note, embed, buttons): Discord attaches the card to every
+        # form submitted from it, so both bots then receive the same interaction payloads.
+        from bot.discord_ui import render
+        from bot.storage.rows import SessionRow, SessionStatus
+
+        row = SessionRow(
+            id=sid, guild_id=interaction.guild_id or 0, workshop_id=sid, workshop=workshop,
+            channel_id=interaction.channel_id or 0,
+            group_name=getattr(interaction.channel, "name", None) or "group",
+            prompt_set=SET_ID, anonymous=anonymous, pace=pace, status=SessionStatus.OPEN,
+            current_prompt=1, prompt_count=len(pset.prompts), started_by=interaction.user.id,
+            created_at="", closed_at=None,
+        )
+        note = (f"**{render.safe(pset.title)}** has started for this group (workshop "
+                f"**{render.safe(workshop)}**, {render.pace_label(row)}). Press **Answer** on "
+                "the card to respond.")
+        await interaction.response.send_message(
+            note, embed=render.prompt_card(library, pset, first, row), view=view)
 
     @session.command(name="status", description="status")
     async def status(interaction: discord.Interaction) -> None:
@@ -162,7 +185,7 @@ def use_stdlib_json() -> None:
     discord.utils._from_json = json.loads  # type: ignore[assignment]
 
 
-async def serve(tuned: bool) -> None:
+async def serve(tuned: bool, *, card_like_bot: bool = True) -> None:
     from bot.config import BUNDLED_CONTENT_DIR, BUNDLED_PROMPTS_DIR
     from bot.content import load_library
 
@@ -176,7 +199,8 @@ async def serve(tuned: bool) -> None:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway)
     library = load_library([BUNDLED_CONTENT_DIR], [BUNDLED_PROMPTS_DIR])
     # discord.py's default guild_ready_timeout, as `workshop-bot run` has
-    bot = make_baseline(library, tuned_gc=tuned, guild_ready_timeout=2.0)
+    bot = make_baseline(library, tuned_gc=tuned, card_like_bot=card_like_bot,
+                        guild_ready_timeout=2.0)
 
     idle: list[object] = []
 
@@ -198,6 +222,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tuned", action="store_true",
                         help="the workshop bot's gc settings, event loop and JSON library")
+    parser.add_argument("--plain-card", action="store_true",
+                        help="a one-line session card instead of the workshop bot's card")
     args = parser.parse_args(argv)
     discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
     if not args.tuned:
@@ -211,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
         factory = getattr(client, "event_loop_factory", None)
         loop_factory = factory() if factory is not None else None
     with contextlib.suppress(KeyboardInterrupt), asyncio.Runner(loop_factory=loop_factory) as r:
-        r.run(serve(args.tuned))
+        r.run(serve(args.tuned, card_like_bot=not args.plain_card))
     return 0
 
 

@@ -13,9 +13,11 @@ Three processes per run, as in production: this script (it measures), the **bot*
 ``synchronous=FULL`` as always), and **Discord**: bench/emulator_process.py, the bundled
 emulator with Discord's rate limits, which builds the world and drives the load. The
 **baseline** (bench/baseline_bot.py, a bare discord.py bot with the same commands, custom ids
-and forms that answers "ok" and stores nothing) runs the same way, once with the defaults
-(``baseline``) and once with every process setting the workshop bot uses (``tuned``: its gc
-settings, event loop and JSON library).
+and forms that answers "ok" and stores nothing; it posts the workshop bot's own session card,
+so Discord attaches the same message to every form submitted) runs the same way, once with
+the defaults (``baseline``) and once with every process setting the workshop bot uses
+(``tuned``: its gc settings, event loop and JSON library). ``baseline-plain`` and
+``tuned-plain`` (in ``--bots``): the same with a one-line session card.
 
 A run (fresh processes and database each time): the bot starts and gets ready; the facilitator
 starts a session in each of ``--groups`` channels (prompt 1 live); ``--warmup`` other people
@@ -39,8 +41,9 @@ the median of the per-round paired ratios of the flat bursts.
 ``--compare LABEL=PYTHON`` adds a bot: ``PYTHON -m bot run``, i.e. another install of the bot
 (such as the unchanged one, to measure a change in the same run); the label ``workshop``
 replaces the bot of this checkout. The board and paced modes run for ``workshop`` only.
-``--instrument gc,profile`` measures inside the bot process without changing it
-(bench/instrument/sitecustomize.py, through ``PYTHONPATH``).
+``--instrument gc,profile,timeline`` measures inside the bot process without changing it
+(bench/instrument/sitecustomize.py, through ``PYTHONPATH``); ``timeline``: when the
+interactions were parsed, the write batches ran and the replies left.
 """
 
 from __future__ import annotations
@@ -69,7 +72,11 @@ BASELINE = "baseline"
 TUNED = "tuned"
 FLAT, BOARD, PACED, PACED_BOARD = "flat", "board", "paced", "paced-board"
 MODES = (FLAT, BOARD, PACED, PACED_BOARD)
-READY_MARKS = {WORKSHOP: "connected as", BASELINE: "baseline ready", TUNED: "baseline ready"}
+# the baselines (bench/baseline_bot.py) and their flags; "-plain": a one-line session card
+# instead of the workshop bot's (so Discord attaches a smaller message to every form submitted)
+BASELINES = {BASELINE: [], TUNED: ["--tuned"], f"{BASELINE}-plain": ["--plain-card"],
+             f"{TUNED}-plain": ["--tuned", "--plain-card"]}
+READY_MARKS = {WORKSHOP: "connected as", **{b: "baseline ready" for b in BASELINES}}
 START_TIMEOUT = 60.0
 STEP_TIMEOUT = 300.0
 # what the bot process must not inherit: it would change its settings
@@ -220,10 +227,8 @@ async def wait_for_mark(proc: asyncio.subprocess.Process, log: Path, mark: str) 
 
 
 def bot_command(bot: str, variants: dict[str, str]) -> list[str]:
-    if bot == BASELINE:
-        return [sys.executable, str(BENCH / "baseline_bot.py")]
-    if bot == TUNED:
-        return [sys.executable, str(BENCH / "baseline_bot.py"), "--tuned"]
+    if bot in BASELINES:
+        return [sys.executable, str(BENCH / "baseline_bot.py"), *BASELINES[bot]]
     return [variants.get(bot, sys.executable), "-m", "bot", "run"]
 
 
@@ -264,7 +269,7 @@ async def run_once(rnd: int, bot: str, mode: str, args: argparse.Namespace, tmp:
     workdir = tmp / f"r{rnd:02d}-{bot}-{mode}"
     workdir.mkdir()
     db = workdir / "workshop.db"
-    stores = bot not in (BASELINE, TUNED)
+    stores = bot not in BASELINES
     emu_cmd = [sys.executable, str(BENCH / "emulator_process.py"),
                "--participants", str(args.participants), "--groups", str(args.groups),
                "--warmup", str(warmup_of(args.warmup, rnd)), "--think", str(args.think),
@@ -379,6 +384,17 @@ def row(r: Run) -> str:
                  f"(gen 0/1/2), {ins['gc_pause'] * 1000:.1f} ms in all, longest "
                  f"{ins['gc_max_pause'] * 1000:.1f} ms; gc.get_count() before "
                  f"{tuple(ins['gc_count_at_start'])}, after {tuple(ins['gc_count_at_end'])}")
+    if ins.get("timeline"):
+        marks = ins["timeline"]
+        parsed = [t for what, t, _ in marks if what == "parsed"]
+        replies = [t for what, t, _ in marks if what == "reply"]
+        batches = [(t, n) for what, t, n in marks if what == "batch start"]
+        ends = [t for what, t, _ in marks if what == "batch end"]
+        text += (f"\n    timeline (ms from the first interaction parsed): last parsed "
+                 f"{max(parsed):.1f}; replies from {min(replies, default=0):.1f} to "
+                 f"{max(replies, default=0):.1f}; write batches (start+ms: jobs) "
+                 + (", ".join(f"{t:.1f}+{e - t:.1f}: {n}"
+                              for (t, n), e in zip(batches, ends, strict=False)) or "none"))
     if r.failed or r.deferred or r.violations:
         text += (f"\n    {r.fired} fired: {r.failed} failed, {r.deferred} deferred, "
                  f"{r.violations} rule violations")
@@ -429,7 +445,7 @@ def summary(runs: list[Run], bots: list[str], pairs: list[tuple[str, str]]) -> l
                          f"[{', '.join(f'{v:.2f}' for v in values)}]")
 
     for bot in bots:
-        if bot in (BASELINE, TUNED):
+        if bot in BASELINES:
             continue
         say(f"throughput {bot}/baseline (flat)", ratios(runs, (bot, FLAT), (BASELINE, FLAT)))
         say(f"throughput {bot}/tuned (flat)", ratios(runs, (bot, FLAT), (TUNED, FLAT)))
@@ -565,9 +581,10 @@ def main(argv: list[str] | None = None) -> int:
                              "the unchanged one) as bot LABEL")
     parser.add_argument("--pairs", default="", metavar="A/B,C/D",
                         help="also the per-round throughput ratios of these bots")
-    parser.add_argument("--instrument", default="", metavar="gc,profile",
+    parser.add_argument("--instrument", default="", metavar="gc,profile,timeline",
                         help="measure inside the bot process (bench/instrument: gc pauses, "
-                             "a cProfile of the loop thread, saved in --workdir); slows it")
+                             "a cProfile of the loop thread, saved in --workdir, when "
+                             "interactions were parsed, written and answered); slows it")
     parser.add_argument("--workdir", default="",
                         help="keep every run's logs and database here (default: a temporary "
                              "folder, removed at the end)")

@@ -3,6 +3,7 @@ measured by hand on a quiet machine, see bench/README.md, not asserted here)."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -21,7 +22,7 @@ def run_bench(*args: str) -> str:
 
 def test_burst_benchmark_smoke_run_in_the_production_shape() -> None:
     """Bot, baselines and emulator as separate processes; every figure of the report there."""
-    out = run_bench()
+    out = run_bench("--instrument", "gc,timeline")
     rows = [line for line in out.splitlines() if line.startswith("|   0 |")]
     for bot, mode in [("workshop", "flat"), ("baseline", "flat"), ("tuned", "flat"),
                       ("workshop", "board"), ("workshop", "paced"), ("workshop", "paced-board")]:
@@ -39,6 +40,9 @@ def test_burst_benchmark_smoke_run_in_the_production_shape() -> None:
     assert "workshop paced at 100/s: p50" in out
     assert "acknowledged answers present in the database (all present)" in out
     assert "failed or late acknowledgements: 0" in out
+    # the instruments inside the bot process: the write batches of the workshop bot's burst
+    assert re.search(r"write batches \(start\+ms: jobs\) [0-9.]+\+[0-9.]+: [0-9]+", out), out
+    assert "gc: " in out
 
 
 def test_burst_benchmark_in_process_smoke_run() -> None:
