@@ -5,8 +5,12 @@ facilitators' digests (cited most and never, top-voted answers after a dot-vote)
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+import pytest
+
+from bot.discord_ui import respond as respond_module
 from bot.emulator import Channel, EmulatedMessage, Member
 from bot.emulator.world import ModalSelect
 from bot.synthesis import GAP_MARK
@@ -185,6 +189,39 @@ async def test_a_groups_chain_shows_its_gaps_to_the_group(world: World) -> None:
     assert last.startswith(f"{GAP_MARK} No answer to prompt 3")
     assert "3 gaps to look at" in embed["footer"]["text"]
     assert q2.cite_field is not None
+
+
+async def test_a_groups_chain_is_still_posted_for_the_group_when_the_reply_was_deferred(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A slow database makes the bot defer privately ("thinking…" only the asker sees); the
+    group's chain must then still reach the group: posted in the channel, and the asker told."""
+    card = await start(world, world.chan, "key-questions-group")
+    q1 = world.library.prompt_sets["key-questions-group"].prompts[0]
+    await answer(world.alice, card, ["Fewer teenagers coming into care in a crisis",
+                                     "Young people aged 13-17 and their families",
+                                     "Entries to care at 13+", "Care-entry data"],
+                 [q1.example_ids[0]])
+    monkeypatch.setattr(respond_module, "DEFER_AFTER", 0.05)
+    db = world.bot.engine.db
+    original = db.group_answers
+    release = asyncio.Event()
+
+    async def slow_read(*args: Any, **kwargs: Any) -> Any:
+        await release.wait()
+        return await original(*args, **kwargs)
+
+    monkeypatch.setattr(db, "group_answers", slow_read)
+    before = len(world.emu.messages_in(world.chan))
+    asked = await world.bob.run_command("session chain", world.chan)
+    await asked.response()
+    assert asked.deferred  # acknowledged in time, privately
+    release.set()
+    note = await asked.wait_for_original()
+    assert note.ephemeral and "posted in the channel" in note.text
+    posted = world.emu.messages_in(world.chan)[before:]
+    assert [m.embeds[0]["title"] for m in posted] == ["Theory of change: group\\-a"]
+    assert "Fewer teenagers coming into care in a crisis" in field(posted[0], "Change and for whom")
 
 
 async def test_ones_own_chain_is_private_and_only_ones_own(world: World) -> None:

@@ -236,10 +236,10 @@ class Facilitation(commands.Cog):
             interaction.user.display_name))
         # group mode: the group's own answer, for the group to see; otherwise one person's
         public = own.session.group_mode
-        if public and interaction.response.is_done():  # deferred as private: say so there
-            await respond(interaction, "The group's chain is posted in the channel.")
-            await outgoing.send(interaction.channel,  # type: ignore[arg-type]
+        if public and interaction.response.is_done():  # deferred as private: post it in the
+            await outgoing.send(interaction.channel,  # type: ignore[arg-type]  # channel first
                                 embed=synthesis.chain_embed(self.bot.library, own))
+            await respond(interaction, "The group's chain is posted in the channel.")
             return
         await respond(interaction, embed=synthesis.chain_embed(self.bot.library, own),
                       ephemeral=not public)
