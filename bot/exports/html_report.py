@@ -691,7 +691,7 @@ def _cite_line(prompt: PromptInfo, cited: Iterable[str]) -> str:
     return f'<p class="field">{esc(prompt.cite.label)}: {shown}</p>'
 
 
-def _write_answers(report: Report, chunks: Iterable[list[AnswerRecord]], out: IO[str]) -> None:
+def _write_answers(report: Report, chunks: Iterable[Iterable[AnswerRecord]], out: IO[str]) -> None:
     plan = report.plan
     names: dict[str, str] = {}
     labels: dict[tuple[int, str], str] = {}
@@ -896,7 +896,7 @@ def _section_ends(section: Section) -> tuple[str, str]:
 PAGE_END = "</main></body></html>\n"
 
 
-def write_html(plan: ExportPlan, chunks: Iterable[list[AnswerRecord]], path: Path) -> None:
+def write_html(plan: ExportPlan, chunks: Iterable[Iterable[AnswerRecord]], path: Path) -> None:
     """Write the report to ``path`` (UTF-8). The answers are rendered first, into a temporary
     file in the same folder (removed when done), so the figures they give can be charted above
     them without holding the whole report in memory."""

@@ -151,7 +151,7 @@ def _plain(text: str) -> bool:
     return text.isascii() and text.isprintable() and '"' not in text and "\\" not in text
 
 
-def write_json(plan: ExportPlan, chunks: Iterable[list[AnswerRecord]], out: IO[str]) -> None:
+def write_json(plan: ExportPlan, chunks: Iterable[Iterable[AnswerRecord]], out: IO[str]) -> None:
     """Write the export to ``out`` (a UTF-8 text file): the header objects indented, then
     ``answers`` with one answer per line.
 

@@ -225,7 +225,8 @@ def _comments(a: AnswerRecord) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_markdown(plan: ExportPlan, chunks: Iterable[list[AnswerRecord]], out: IO[str]) -> None:
+def write_markdown(plan: ExportPlan, chunks: Iterable[Iterable[AnswerRecord]],
+                   out: IO[str]) -> None:
     groups = _group_names(plan)
     out.write("\n".join(_head(plan, groups)) + "\n")
     names: dict[str, str] = {}
