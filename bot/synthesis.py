@@ -225,10 +225,14 @@ class ChainRows:
         self._answers.setdefault(key, {})[prompt_id] = {k: fields[k] for k in keep
                                                         if k in fields}
 
-    def rows(self) -> list[tuple[Any, ChainRow]]:
-        """(key, row) in the order the keys were first added."""
-        return [(key, chain_row(self.pset, self._labels[key], answers, self._shape))
-                for key, answers in self._answers.items()]
+    def keys_added(self) -> list[Any]:
+        """The keys, in the order they were first added."""
+        return list(self._answers)
+
+    def row(self, key: Any) -> ChainRow:
+        """The row of ``key`` (made when asked for: a writer that writes each row as it gets
+        it never holds them all)."""
+        return chain_row(self.pset, self._labels[key], self._answers[key], self._shape)
 
 
 # --- citations ----------------------------------------------------------------------------------
@@ -243,14 +247,15 @@ class CitationTally:
     answers: int = 0  # answers counted
     citing: int = 0  # ... of which cite at least one example
 
-    def add(self, ids: Iterable[str]) -> None:
-        self.answers += 1
+    def add(self, ids: Iterable[str], answers: int = 1) -> None:
+        """Count ``answers`` answers that each cite ``ids``."""
+        self.answers += answers
         any_cited = False
         for eid in dict.fromkeys(ids):
-            self.counts[eid] = self.counts.get(eid, 0) + 1
+            self.counts[eid] = self.counts.get(eid, 0) + answers
             any_cited = True
         if any_cited:
-            self.citing += 1
+            self.citing += answers
 
     def most_cited(self) -> list[tuple[str, int]]:
         """(example id, answers citing it), most cited first (then in the prompt's order)."""

@@ -443,3 +443,24 @@ def test_browser_check_is_skipped_with_a_reason(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(f"{__name__}.CHROMIUM", Path("/nonexistent/chromium"))
     reason = _browser_missing()
     assert reason is not None and "install-browser" in reason
+
+
+async def test_the_answers_are_copied_in_whole_without_sendfile(
+        db: Database, library: Library, engine: Engine, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The answers, written first to a temporary file, are copied into the report by the
+    kernel where it can; where it cannot (no ``os.sendfile``, or one that refuses files, as
+    on macOS) the report is the same, byte for byte."""
+    world = await populate(engine)
+    kernel = (await export(db, library, "html", tmp_path / "kernel")).path.read_bytes()
+
+    def refuse(*args: object) -> int:
+        raise OSError("sendfile: not a socket")
+
+    monkeypatch.setattr(os, "sendfile", refuse)
+    refused = (await export(db, library, "html", tmp_path / "refused")).path.read_bytes()
+    monkeypatch.delattr(os, "sendfile")
+    missing = (await export(db, library, "html", tmp_path / "missing")).path.read_bytes()
+    assert kernel == refused == missing
+    assert kernel.count(b'<article class="answer">') == world.answers
+    assert kernel.endswith(b"</div></section></main></body></html>\n")

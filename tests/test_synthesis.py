@@ -294,6 +294,40 @@ async def test_a_damaged_answer_does_not_stop_the_synthesis(
         assert len(rows) == 3 and rows[0]["gaps"] >= 1
 
 
+async def test_the_html_report_counts_citations_as_sqlite_does(
+        engine: Engine, db: Database, library: Library, tmp_path: Path) -> None:
+    """The HTML report counts the citations as the answers stream past; the other formats
+    have SQLite count them. Both give the same figures, for answers that cite an example
+    twice, cite something that is not an example id, or cite nothing in a damaged way."""
+    from datetime import UTC, datetime
+
+    from bot.exports.data import build_plan
+    from bot.exports.html_report import Report, citations_part
+
+    group_id, alone_id = await _workshop(engine)
+    ids = library.prompt_sets["key-questions"].prompts[0].example_ids
+    conn = sqlite3.connect(db.path)  # (stored by hand: the engine would refuse these)
+    with conn:
+        for session_id, cite in ((group_id, [ids[1], ids[1], 7, None]),
+                                 (alone_id, {"not": "a list"})):
+            conn.execute("UPDATE answers SET fields = json_set(fields, '$.examples', "
+                         "json(?)) WHERE session_id = ? AND prompt_id = ?",
+                         (json.dumps(cite), session_id, "identify-change"))
+    conn.close()
+    text = await _export(db, library, "html", tmp_path)
+    scope = ExportScope.workshop("Chain day")
+    async with db.snapshot() as snap:
+        plan = await build_plan(snap, library, guild_id=G, scope=scope,
+                                exported_at=datetime.now(UTC))
+    assert plan.citations_counted
+    first = plan.citations[plan.prompts[0].index]
+    assert (first.answers, first.citing, first.counts) == (3, 1, {ids[1]: 1})
+    report = Report.of(plan)
+    for prompt in plan.prompts:
+        part = citations_part(report, prompt)
+        assert part is not None and part in text, prompt.id
+
+
 async def test_a_chain_without_answers_yet(engine: Engine, db: Database, library: Library,
                                            tmp_path: Path) -> None:
     await engine.start(G, 3, group_name="Quiet", workshop="Quiet day", set_id="key-questions",

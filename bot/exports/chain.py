@@ -6,10 +6,11 @@ the chained fields are kept meanwhile)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from bot.exports.data import AnswerRecord, ExportPlan, SessionInfo, parse_fields
+from bot.exports.data import AnswerRecord, ExportPlan, PromptInfo, SessionInfo, parse_fields
 from bot.models import PromptSet
 from bot.synthesis import ChainCell, ChainRow, ChainRows
 
@@ -45,6 +46,11 @@ class ChainCollector:
         """Does the export hold a prompt set with a chain?"""
         return bool(self._rows)
 
+    def wants(self, prompt: PromptInfo) -> bool:
+        """Is ``prompt`` one of a chain's prompts?"""
+        rows = self._rows.get(prompt.set_id)
+        return rows is not None and rows.wants(prompt.id)
+
     def add(self, a: AnswerRecord) -> None:
         rows = self._rows.get(a.prompt.set_id)
         if rows is None or not rows.wants(a.prompt.id):
@@ -59,18 +65,23 @@ class ChainCollector:
             label = a.participant
         rows.add(key, label, a.prompt.id, fields)
 
-    def entries(self) -> list[ChainEntry]:
-        """Every row, group by group in the export's order (within a group, in the order the
-        participants first answered)."""
+    def entries(self, set_id: str | None = None) -> Iterator[ChainEntry]:
+        """Every row (of the prompt set ``set_id``, or of every set), group by group in the
+        export's order (within a group, in the order the participants first answered). Each
+        row is made as it is reached: a writer that writes it and moves on never holds the
+        whole chain."""
         order = {s.id: i for i, s in enumerate(self._plan.sessions)}
         sessions = {s.id: s for s in self._plan.sessions}
-        out: list[tuple[int, int, ChainEntry]] = []
-        for set_id, rows in self._rows.items():
-            pset = self._plan.chains[set_id]
-            titles = {e.id: e.title for p in self._plan.prompts_of(set_id) for e in p.examples}
-            for key, row in rows.rows():
-                session = sessions[key[0]]
-                participant = None if session.group_mode else row.label
-                out.append((order[key[0]], len(out),
-                            ChainEntry(pset, session, participant, row, titles)))
-        return [entry for _, _, entry in sorted(out, key=lambda t: (t[0], t[1]))]
+        keys = [(rows, key) for sid, rows in self._rows.items() if set_id in (None, sid)
+                for key in rows.keys_added()]
+        keys.sort(key=lambda t: order[t[1][0]])  # (stable: within a group, as first added)
+        titles: dict[str, dict[str, str]] = {}
+        for rows, key in keys:
+            pset = rows.pset
+            if pset.id not in titles:
+                titles[pset.id] = {e.id: e.title for p in self._plan.prompts_of(pset.id)
+                                   for e in p.examples}
+            session = sessions[key[0]]
+            row = rows.row(key)
+            yield ChainEntry(pset, session, None if session.group_mode else row.label, row,
+                             titles[pset.id])

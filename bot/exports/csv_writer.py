@@ -45,7 +45,7 @@ def _raw(text: str) -> str:
     return text
 
 
-def write_csv(plan: ExportPlan, chunks: Iterable[list[AnswerRecord]], out: IO[str]) -> None:
+def write_csv(plan: ExportPlan, chunks: Iterable[Iterable[AnswerRecord]], out: IO[str]) -> None:
     """Write the export to ``out``, a text file opened with ``encoding="utf-8"`` and
     ``newline=""`` (the byte-order mark is written here). Every free-text cell is protected
     against formula injection (:func:`~bot.exports.common.csv_safe`)."""

@@ -409,7 +409,8 @@ def loads(raw: Any) -> Any:
         return json.loads(raw)
 
 
-def answer_reader(chunks: Iterable[list[AnswerRecord]]) -> Callable[[], AnswerRecord | None]:
+def answer_reader(chunks: Iterable[Iterable[AnswerRecord]]
+                  ) -> Callable[[], AnswerRecord | None]:
     """The answers of ``chunks`` one at a time: each call gives the next, then None."""
     return partial(next, chain.from_iterable(chunks), None)
 
@@ -511,14 +512,14 @@ class AnswerSource:
         return await self._snap.answers(plan.guild_id, plan.where, prompt.id, prompt.set_id,
                                         self._chunk_rows)
 
-    def chunks(self) -> Iterator[list[AnswerRecord]]:
-        """Lists of answers, in export order (call from a worker thread)."""
+    def chunks(self) -> Iterator[Iterator[AnswerRecord]]:
+        """The answers in export order, a chunk at a time (call from a worker thread). A
+        chunk's answers are made as they are read, so one that has been written is gone
+        before the next is made (a list of 2,000 of them would live through many
+        garbage-collector passes and be promoted, to be looked at again by the full ones)."""
         plan = self._plan
         sessions = {s.id: s for s in plan.sessions}
         pseudonyms: dict[int | None, str] = {None: "P??"}
-        parse = self._parse
-        dots, comments = plan.dots, plan.comments
-        none = ()
         for prompt in plan.prompts:
             if plan.count(prompt) == 0:
                 continue
@@ -526,47 +527,50 @@ class AnswerSource:
             while True:
                 pending = (self._submit(cur.fetch())
                            if len(rows) == self._chunk_rows else None)
-                out: list[AnswerRecord] = []
-                append = out.append
-                for (sid, user_id, display_name, fields, created, updated, number,
-                     answer_id) in rows:
-                    session = sessions[sid]
-                    if session.group_mode:
-                        out_history = plan.history.get(answer_id, none)
-                        record = AnswerRecord(
-                            session, prompt, GROUP_ANSWER, None,
-                            NO_FIELDS if not parse else parse_fields(fields), created, updated,
-                            fields if not parse else None, answer_id, dots.get(answer_id, 0),
-                            comments.get(answer_id, none), contributors(out_history),
-                            len(out_history), out_history)
-                        append(record)
-                        continue
-                    if session.anonymous:
-                        participant = pseudonyms.get(number)
-                        if participant is None:
-                            participant = pseudonyms[number] = f"P{number:02d}"
-                        user_id = None
-                    else:
-                        participant = display_name or ""
-                    if not parse:
-                        append(AnswerRecord(session, prompt, participant, user_id, NO_FIELDS,
-                                            created, updated, fields, answer_id,
-                                            dots.get(answer_id, 0),
-                                            comments.get(answer_id, none)))
-                        continue
-                    try:
-                        values = loads(fields)
-                    except (TypeError, ValueError):
-                        values = {"?": str(fields)}
-                    if not isinstance(values, dict):
-                        values = {"?": str(values)}
-                    append(AnswerRecord(session, prompt, participant, user_id, values,
-                                        created, updated, None, answer_id,
-                                        dots.get(answer_id, 0),
-                                        comments.get(answer_id, none)))
-                self.rows_read += len(out)
-                if out:
-                    yield out
+                self.rows_read += len(rows)
+                if rows:
+                    yield self._records(prompt, rows, sessions, pseudonyms)
                 if pending is None:
                     break
                 rows = self._wait(pending)
+
+    def _records(self, prompt: PromptInfo, rows: list[Any], sessions: dict[int, SessionInfo],
+                 pseudonyms: dict[int | None, str]) -> Iterator[AnswerRecord]:
+        """The answers of one chunk of ``prompt``'s rows, one at a time."""
+        plan = self._plan
+        parse = self._parse
+        dots, comments = plan.dots, plan.comments
+        none = ()
+        for (sid, user_id, display_name, fields, created, updated, number,
+             answer_id) in rows:
+            session = sessions[sid]
+            if session.group_mode:
+                out_history = plan.history.get(answer_id, none)
+                yield AnswerRecord(
+                    session, prompt, GROUP_ANSWER, None,
+                    NO_FIELDS if not parse else parse_fields(fields), created, updated,
+                    fields if not parse else None, answer_id, dots.get(answer_id, 0),
+                    comments.get(answer_id, none), contributors(out_history),
+                    len(out_history), out_history)
+                continue
+            if session.anonymous:
+                participant = pseudonyms.get(number)
+                if participant is None:
+                    participant = pseudonyms[number] = f"P{number:02d}"
+                user_id = None
+            else:
+                participant = display_name or ""
+            if not parse:
+                yield AnswerRecord(session, prompt, participant, user_id, NO_FIELDS,
+                                   created, updated, fields, answer_id,
+                                   dots.get(answer_id, 0), comments.get(answer_id, none))
+                continue
+            try:
+                values = loads(fields)
+            except (TypeError, ValueError):
+                values = {"?": str(fields)}
+            if not isinstance(values, dict):
+                values = {"?": str(values)}
+            yield AnswerRecord(session, prompt, participant, user_id, values,
+                               created, updated, None, answer_id,
+                               dots.get(answer_id, 0), comments.get(answer_id, none))

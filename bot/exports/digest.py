@@ -82,7 +82,7 @@ class _TopVoted:
         self.names = names
         self.dotted: dict[int, list[tuple[int, int, AnswerRecord]]] = {}
 
-    def consume(self, chunks: Iterable[list[AnswerRecord]]) -> None:
+    def consume(self, chunks: Iterable[Iterable[AnswerRecord]]) -> None:
         for chunk in chunks:
             for a in chunk:
                 if a.dots:

@@ -72,7 +72,7 @@ def _chain_row(e: ChainEntry) -> dict[str, Any]:
     }
 
 
-def write_theory_of_change(entries: list[ChainEntry], plan: ExportPlan, out: IO[str],
+def write_theory_of_change(rows: ChainCollector, plan: ExportPlan, out: IO[str],
                            dumps: Any) -> None:
     """``"theory_of_change"``: per prompt set with a chain, its columns, and its rows one a
     line (one group or participant each)."""
@@ -90,10 +90,9 @@ def write_theory_of_change(entries: list[ChainEntry], plan: ExportPlan, out: IO[
         })[:-1]
         out.write(("\n    " if n == 0 else ",\n    ") + head + ', "rows": [')
         sep = "\n      "
-        for e in entries:  # (a row at a time)
-            if e.pset.id == set_id:
-                out.write(sep + dumps(_chain_row(e)))
-                sep = ",\n      "
+        for e in rows.entries(set_id):  # (a row at a time)
+            out.write(sep + dumps(_chain_row(e)))
+            sep = ",\n      "
         out.write("\n    ]}" if sep != "\n      " else "]}")
     out.write("\n  ]" if plan.chains else "]")
 
@@ -152,7 +151,7 @@ def _plain(text: str) -> bool:
     return text.isascii() and text.isprintable() and '"' not in text and "\\" not in text
 
 
-def write_json(plan: ExportPlan, chunks: Iterable[list[AnswerRecord]], out: IO[str]) -> None:
+def write_json(plan: ExportPlan, chunks: Iterable[Iterable[AnswerRecord]], out: IO[str]) -> None:
     """Write the export to ``out`` (a UTF-8 text file): the header objects indented, then
     ``answers`` with one answer per line.
 
@@ -219,5 +218,5 @@ def write_json(plan: ExportPlan, chunks: Iterable[list[AnswerRecord]], out: IO[s
         out.write(("\n    " if first else ",\n    ") + ",\n    ".join(parts))
         first = False
     out.write("\n  ]" if not first else "]")
-    write_theory_of_change(chain.entries(), plan, out, dumps)
+    write_theory_of_change(chain, plan, out, dumps)
     out.write("\n}\n")

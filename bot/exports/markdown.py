@@ -183,7 +183,7 @@ def _chain_cell(entry: ChainEntry, cell: ChainCell) -> str:
     return " · ".join(bits) or "—"
 
 
-def _chain_section(entries: list[ChainEntry], plan: ExportPlan,
+def _chain_section(collector: ChainCollector, plan: ExportPlan,
                    groups: dict[int, str]) -> list[str]:
     lines = ["## Theory of change", "",
              "The three key questions as one chain, per group (or per participant where each "
@@ -192,16 +192,17 @@ def _chain_section(entries: list[ChainEntry], plan: ExportPlan,
     for set_id, pset in plan.chains.items():
         chain = pset.chain
         assert chain is not None
-        rows = [e for e in entries if e.pset.id == set_id]
         if len(plan.chains) > 1:
             lines += [f"### {md_escape(pset.title)}", ""]
         head = ["Group", *(md_escape(c.title) for c in chain.columns), "Gaps"]
         lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-        for e in rows:
+        rows = 0
+        for e in collector.entries(set_id):
             who = groups[e.session.id] + (f" · {md_escape(e.participant)}"
                                           if e.participant is not None else "")
             cells = [who, *(_chain_cell(e, c) for c in e.row.cells), str(len(e.row.gaps))]
             lines.append("| " + " | ".join(cells) + " |")
+            rows += 1
         if not rows:
             lines.append("| *no answers yet* |" + " |" * (len(head) - 1))
         lines.append("")
@@ -224,7 +225,8 @@ def _comments(a: AnswerRecord) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_markdown(plan: ExportPlan, chunks: Iterable[list[AnswerRecord]], out: IO[str]) -> None:
+def write_markdown(plan: ExportPlan, chunks: Iterable[Iterable[AnswerRecord]],
+                   out: IO[str]) -> None:
     groups = _group_names(plan)
     out.write("\n".join(_head(plan, groups)) + "\n")
     names: dict[str, str] = {}
@@ -279,5 +281,5 @@ def write_markdown(plan: ExportPlan, chunks: Iterable[list[AnswerRecord]], out: 
     if current is not None:  # pragma: no cover - the source follows the plan's order
         raise RuntimeError("answers arrived out of the plan's order")
     if chain.wanted:
-        for line in _chain_section(chain.entries(), plan, groups):  # (a line at a time)
+        for line in _chain_section(chain, plan, groups):  # (a line at a time)
             out.write(line + "\n")

@@ -38,7 +38,7 @@ from bot.storage import Database, Snapshot
 
 log = logging.getLogger(__name__)
 
-Chunks = Iterable[list[AnswerRecord]]
+Chunks = Iterable[Iterable[AnswerRecord]]
 
 
 def _write_text(writer: Callable[[ExportPlan, Chunks, Any], None], encoding: str

@@ -69,7 +69,7 @@ def _field_width(f: FieldInfo) -> int:
     return 30 if f.style == "short" else 50
 
 
-def write_xlsx(plan: ExportPlan, chunks: Iterable[list[AnswerRecord]], path: Path) -> None:
+def write_xlsx(plan: ExportPlan, chunks: Iterable[Iterable[AnswerRecord]], path: Path) -> None:
     """Write the workbook to ``path``; columns come from the prompts' fields plus
     ``plan.stored_fields``. Raises :class:`NeedColumns` (after closing the workbook) when an
     answer has a field with no column."""
@@ -83,7 +83,7 @@ def write_xlsx(plan: ExportPlan, chunks: Iterable[list[AnswerRecord]], path: Pat
     wb.close()
 
 
-def _write(wb: Any, plan: ExportPlan, chunks: Iterable[list[AnswerRecord]]) -> None:
+def _write(wb: Any, plan: ExportPlan, chunks: Iterable[Iterable[AnswerRecord]]) -> None:
     quoted: dict[Any, Any] = {}  # each text format -> the same with the quote prefix
 
     def text_format(props: dict[str, Any]) -> Any:

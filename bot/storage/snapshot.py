@@ -221,7 +221,7 @@ class Snapshot:
             "j.value AS v FROM sessions s JOIN answers a "
             f"ON a.session_id = s.id AND a.prompt_id IN ({marks}), json_each(a.fields, ?) j "
             f"WHERE {where} AND s.guild_id = ? AND s.prompt_set = ? AND json_valid(a.fields) "
-            "AND j.key IS NOT NULL AND j.type = 'text') "  # (a key: an item of an array)
+            "AND typeof(j.key) = 'integer' AND j.type = 'text') "  # (an item of an array)
             "SELECT p, v, count(*) FROM c GROUP BY p, v "
             "UNION ALL SELECT p, NULL, count(DISTINCT aid) FROM c GROUP BY p",
             (*prompt_ids, path, *params, guild_id, set_id),
