@@ -13,6 +13,7 @@ from bot.storage import (
     SCHEMA_VERSION,
     Database,
     SaveOutcome,
+    Scope,
     StorageError,
     apply_migrations,
 )
@@ -200,6 +201,40 @@ async def test_snapshot_does_not_see_later_writes(db: Database) -> None:
         async with snap.execute("SELECT count(*) FROM answers") as cur:
             assert (await cur.fetchone())[0] == 1
     assert (await db.fetchone("SELECT count(*) FROM answers"))[0] == 2
+
+
+async def test_answer_chunks_read_the_snapshot_in_a_worker_thread(db: Database) -> None:
+    s = await db.create_session(
+        guild_id=GUILD, workshop="Leeds", channel_id=10, group_name="group-a",
+        prompt_set="key-questions", prompt_count=3, anonymous=False, pace="facilitator",
+        started_by=1,
+    )
+    assert s is not None and s.workshop_id is not None
+
+    async def save(user_id: int) -> None:
+        await db.save_answer(guild_id=GUILD, session_id=s.id, prompt_id="p1", prompt_number=1,
+                             user_id=user_id, display_name=f"U{user_id}",
+                             fields={"a": str(user_id)}, interaction_id=user_id)
+
+    for user_id in range(1, 6):
+        await save(user_id)
+    scope = Scope(s.workshop_id, s.id)
+    async with db.snapshot() as snap:
+        await save(6)  # after the snapshot was taken: not seen
+
+        def read(chunk_rows: int) -> list[list[tuple[object, ...]]]:
+            return list(snap.answer_chunks(GUILD, scope, "p1", "key-questions", chunk_rows))
+
+        chunks = await asyncio.to_thread(read, 2)
+        exact = await asyncio.to_thread(read, 5)
+        unfinished = snap.answer_chunks(GUILD, scope, "p1", "key-questions", 2)
+        await asyncio.to_thread(next, unfinished)
+        async with snap.execute("SELECT count(*) FROM answers") as cur:  # still usable
+            assert (await cur.fetchone())[0] == 5
+    unfinished.close()  # (after the snapshot: closing its cursor fails quietly)
+    assert [len(c) for c in chunks] == [2, 2, 1]
+    assert [r[1] for c in chunks for r in c] == [1, 2, 3, 4, 5]
+    assert [len(c) for c in exact] == [5]  # no empty chunk after a full one
 
 
 async def test_servers_do_not_see_each_other(db: Database) -> None:

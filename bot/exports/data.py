@@ -4,19 +4,19 @@ owns the SQL and applies anonymity).
 :func:`build_plan` runs on the event loop (a few small queries through the snapshot) and
 describes the export: workshop, sessions (groups), prompts in order, counts.
 :class:`AnswerSource` then streams the answers in chunks to a writer running in a worker
-thread. Each chunk is fetched through the same snapshot by scheduling a small coroutine on the
-event loop (the next chunk is fetched while the writer works on the current one), so the file
-writing never blocks the loop and every row comes from the same consistent view as the counts.
+thread. The writer's thread fetches each chunk itself, synchronously, from the snapshot's
+connection (:meth:`bot.storage.Snapshot.answer_chunks`) when it needs it, so neither the file
+writing nor the fetching blocks the loop, and every row comes from the same consistent view
+(the same read transaction) as the counts.
 """
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import json
 import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -28,7 +28,6 @@ import orjson
 from bot.exports.common import ExportError, ExportScope
 from bot.models import Library, Prompt, PromptSet
 from bot.storage import Scope, Snapshot
-from bot.storage.snapshot import AnswerCursor
 from bot.synthesis import CitationTally
 
 log = logging.getLogger(__name__)
@@ -480,59 +479,41 @@ class AnswerSource:
     order, then in order of first submission, or of pseudonym in anonymous sessions), read
     from the snapshot ``snap``.
 
-    :meth:`chunks` is meant to be iterated in a worker thread while the event loop ``loop``
-    runs; it must not be iterated on the loop itself."""
+    :meth:`chunks` is meant to be iterated in a worker thread while no coroutine uses the
+    snapshot (it reads the snapshot's connection in that thread); never on the event loop."""
 
-    def __init__(self, snap: Snapshot, loop: asyncio.AbstractEventLoop,
-                 plan: ExportPlan, chunk_rows: int | None = None, *,
+    def __init__(self, snap: Snapshot, plan: ExportPlan, chunk_rows: int | None = None, *,
                  parse_fields: bool = True) -> None:
         self._snap = snap
         self._parse = parse_fields
-        self._loop = loop
         self._plan = plan
         self._chunk_rows = chunk_rows or CHUNK_ROWS
         self.cancelled = threading.Event()
         self.rows_read = 0
 
-    def _submit(self, coro: Any) -> Future[Any]:
-        return asyncio.run_coroutine_threadsafe(coro, self._loop)
-
-    def _wait(self, future: Future[Any]) -> Any:
-        while True:
-            if self.cancelled.is_set():
-                future.cancel()
-                raise ExportCancelled
-            try:
-                return future.result(timeout=0.5)
-            except TimeoutError:
-                continue
-
-    async def _open(self, prompt: PromptInfo) -> tuple[AnswerCursor, list[Any]]:
-        plan = self._plan
-        return await self._snap.answers(plan.guild_id, plan.where, prompt.id, prompt.set_id,
-                                        self._chunk_rows)
-
     def chunks(self) -> Iterator[Iterator[AnswerRecord]]:
-        """The answers in export order, a chunk at a time (call from a worker thread). A
-        chunk's answers are made as they are read, so one that has been written is gone
-        before the next is made (a list of 2,000 of them would live through many
-        garbage-collector passes and be promoted, to be looked at again by the full ones)."""
+        """The answers in export order, a chunk at a time (call from a worker thread; each
+        chunk is fetched from SQLite in that thread when the writer asks for it; raises
+        :class:`ExportCancelled` at the next chunk once ``cancelled`` is set). A chunk's
+        answers are made as they are read, so one that has been written is gone before the
+        next is made (a list of 2,000 of them would live through many garbage-collector
+        passes and be promoted, to be looked at again by the full ones)."""
         plan = self._plan
         sessions = {s.id: s for s in plan.sessions}
         pseudonyms: dict[int | None, str] = {None: "P??"}
         for prompt in plan.prompts:
             if plan.count(prompt) == 0:
                 continue
-            cur, rows = self._wait(self._submit(self._open(prompt)))
-            while True:
-                pending = (self._submit(cur.fetch())
-                           if len(rows) == self._chunk_rows else None)
-                self.rows_read += len(rows)
-                if rows:
+            if self.cancelled.is_set():
+                raise ExportCancelled
+            with contextlib.closing(self._snap.answer_chunks(
+                    plan.guild_id, plan.where, prompt.id, prompt.set_id,
+                    self._chunk_rows)) as rows_of:
+                for rows in rows_of:
+                    self.rows_read += len(rows)
                     yield self._records(prompt, rows, sessions, pseudonyms)
-                if pending is None:
-                    break
-                rows = self._wait(pending)
+                    if self.cancelled.is_set():
+                        raise ExportCancelled
 
     def _records(self, prompt: PromptInfo, rows: list[Any], sessions: dict[int, SessionInfo],
                  pseudonyms: dict[int | None, str]) -> Iterator[AnswerRecord]:

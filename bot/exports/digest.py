@@ -112,7 +112,6 @@ async def build_digest(db: Database, library: Library, *, guild_id: int, scope: 
     """The digest of ``scope`` (one session or a whole workshop), for every prompt or the one
     ``prompt`` names (its number or id). Raises :class:`ExportError` when the scope or the
     prompt does not exist."""
-    loop = asyncio.get_running_loop()
     voted = _TopVoted(names)
     async with db.snapshot() as snap:
         plan = await build_plan(snap, library, guild_id=guild_id, scope=scope,
@@ -120,7 +119,7 @@ async def build_digest(db: Database, library: Library, *, guild_id: int, scope: 
         chosen = _choose(plan, prompt)
         read = tuple(p for p in chosen if plan.voted(p))  # only these need their answers
         if read:
-            source = AnswerSource(snap, loop, dataclasses.replace(plan, prompts=read))
+            source = AnswerSource(snap, dataclasses.replace(plan, prompts=read))
             worker = asyncio.ensure_future(asyncio.to_thread(voted.consume, source.chunks()))
             try:
                 await asyncio.shield(worker)

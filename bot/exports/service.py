@@ -69,11 +69,11 @@ def _run_writer(fmt: ExportFormat, plan: ExportPlan, chunks: Chunks, tmp: Path) 
         raise
 
 
-async def _write_file(snap: Snapshot, loop: asyncio.AbstractEventLoop,
-                      plan: ExportPlan, fmt: ExportFormat, tmp: Path) -> AnswerSource:
+async def _write_file(snap: Snapshot, plan: ExportPlan, fmt: ExportFormat,
+                      tmp: Path) -> AnswerSource:
     """Write ``tmp`` in a worker thread, fed from the snapshot; returns the source used."""
     # JSON embeds the stored JSON of the fields as it is: no need to parse it.
-    source = AnswerSource(snap, loop, plan, parse_fields=fmt is not ExportFormat.JSON)
+    source = AnswerSource(snap, plan, parse_fields=fmt is not ExportFormat.JSON)
     try:
         await _in_thread(source, fmt, plan, tmp)
     except NeedColumns:
@@ -82,7 +82,7 @@ async def _write_file(snap: Snapshot, loop: asyncio.AbstractEventLoop,
         log.info("an answer has fields its prompt no longer has; writing the export again "
                  "with columns for them")
         await load_stored_fields(snap, plan, all_prompts=True)
-        source = AnswerSource(snap, loop, plan)
+        source = AnswerSource(snap, plan)
         await _in_thread(source, fmt, plan, tmp)
     return source
 
@@ -135,7 +135,6 @@ async def export_to_dir(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    loop = asyncio.get_running_loop()
     async with db.snapshot() as snap:
         plan = await build_plan(snap, library, guild_id=guild_id, scope=scope,
                                 exported_at=exported_at,
@@ -151,7 +150,7 @@ async def export_to_dir(
             replace_existing = True
         tmp = target.with_name(f".{target.name}.{os.getpid()}.{id(plan):x}.part")
         try:
-            source = await _write_file(snap, loop, plan, fmt, tmp)
+            source = await _write_file(snap, plan, fmt, tmp)
             os.replace(tmp, target)
         except BaseException:
             with contextlib.suppress(OSError):

@@ -10,7 +10,8 @@ in Discord at that moment).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Sequence
+import sqlite3
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -88,33 +89,12 @@ def read_only_uri(path: Path) -> str:
     return f"{path.resolve().as_uri()}?mode=ro"
 
 
-class AnswerCursor:
-    """Rows of one prompt's answers, fetched in chunks (see :meth:`Snapshot.answers`)."""
-
-    def __init__(self, cur: aiosqlite.Cursor, chunk_rows: int) -> None:
-        self._cur = cur
-        self._chunk_rows = chunk_rows
-        self.done = False
-
-    async def fetch(self) -> list[AnswerTuple]:
-        """The next chunk (fewer rows than the chunk size: the last one; closes itself)."""
-        try:
-            rows = list(await self._cur.fetchmany(self._chunk_rows))
-        except BaseException:
-            await self.close()
-            raise
-        if len(rows) < self._chunk_rows:
-            await self.close()
-        return rows
-
-    async def close(self) -> None:
-        if not self.done:
-            self.done = True
-            await self._cur.close()
-
-
 class Snapshot:
-    """One read transaction on a read-only connection; see :meth:`open`."""
+    """One read transaction on a read-only connection; see :meth:`open`.
+
+    The connection lives in aiosqlite's thread, but is opened without ``check_same_thread``
+    so that :meth:`answer_chunks` can read it in the export's worker thread (while no
+    coroutine uses the snapshot)."""
 
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
@@ -122,7 +102,8 @@ class Snapshot:
     @classmethod
     @contextlib.asynccontextmanager
     async def open(cls, path: Path) -> AsyncIterator[Snapshot]:
-        conn = await aiosqlite.connect(read_only_uri(path), uri=True, isolation_level=None)
+        conn = await aiosqlite.connect(read_only_uri(path), uri=True, isolation_level=None,
+                                       check_same_thread=False)
         try:
             await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             await conn.execute("BEGIN")
@@ -275,17 +256,32 @@ class Snapshot:
             (workshop_id, guild_id),
         )
 
-    async def answers(
+    def answer_chunks(
         self, guild_id: int, scope: Scope, prompt_id: str, set_id: str, chunk_rows: int
-    ) -> tuple[AnswerCursor, list[AnswerTuple]]:
-        """A cursor over one prompt's answers in export order (group by group; within a group
-        in order of first submission, or of pseudonym in anonymous sessions), and its first
-        chunk."""
+    ) -> Iterator[list[AnswerTuple]]:
+        """One prompt's answers in export order (group by group; within a group in order of
+        first submission, or of pseudonym in anonymous sessions), from the snapshot's read
+        transaction, fetched synchronously in the calling thread, ``chunk_rows`` at a time
+        (never the whole result); no empty chunk.
+
+        For a worker thread (it blocks while SQLite works), and only while no coroutine
+        uses this snapshot: the connection is shared with aiosqlite's thread, not locked.
+        Fetching in the thread that consumes the rows saves a handoff between threads per
+        chunk (the event loop, then aiosqlite's thread, each waiting for the interpreter
+        lock the consumer holds)."""
         where, params = scope.where()
-        cur = await self._conn.execute(
-            _ANSWERS_SQL.format(where=where),
-            (prompt_id, *params, guild_id, set_id, guild_id),
-        )
-        cur.arraysize = chunk_rows
-        cursor = AnswerCursor(cur, chunk_rows)
-        return cursor, await cursor.fetch()
+        # aiosqlite's own sqlite3 connection (as bot/storage/writer.py uses it)
+        conn: sqlite3.Connection = self._conn._conn
+        cur = conn.execute(_ANSWERS_SQL.format(where=where),
+                           (prompt_id, *params, guild_id, set_id, guild_id))
+        try:
+            while True:
+                rows = cur.fetchmany(chunk_rows)
+                if rows:
+                    yield rows
+                if len(rows) < chunk_rows:
+                    return
+        finally:
+            # (left unfinished, it may be closed after the snapshot is)
+            with contextlib.suppress(sqlite3.Error):
+                cur.close()
