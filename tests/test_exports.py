@@ -34,7 +34,7 @@ from bot.exports import (
     slugify,
 )
 from bot.exports import data as export_data
-from bot.exports.common import FORMULA_TRIGGERS, csv_restore
+from bot.exports.common import FORMULA_TRIGGERS, csv_restore, utc_minute
 from bot.exports.markdown import MD_SPECIALS, md_block, md_escape
 from bot.exports.xlsx_writer import sheet_names
 from bot.models import AnswerField, Library, Prompt
@@ -880,3 +880,14 @@ def test_stored_fields_read_as_the_standard_library_reads_them(stored: str) -> N
         assert got == expected
     else:
         assert got == {"?": str(expected if expected is not None else stored)}
+
+
+def test_times_are_shown_to_the_minute_in_utc() -> None:
+    """One reading of a stored time for the HTML and Markdown reports: storage's own form, any
+    other ISO time converted to UTC, nothing for no time, None for what is not a time (each
+    report then shows the text as it is, escaped its own way)."""
+    assert utc_minute("2026-11-26T14:05:59.123+00:00") == "2026-11-26 14:05 UTC"
+    assert utc_minute("2026-11-26T15:05:00+01:00") == "2026-11-26 14:05 UTC"
+    assert utc_minute("2026-11-26T14:05:00") == "2026-11-26 14:05 UTC"
+    assert utc_minute(None) == utc_minute("") == ""
+    assert utc_minute("not *a* time") is None

@@ -226,6 +226,23 @@ def slugify(text: str, *, max_length: int = MAX_SLUG, fallback: str = FALLBACK_S
     return slug
 
 
+def utc_minute(iso: str | None) -> str | None:
+    """A stored time to the minute, as the reports show it: ``2026-11-26T14:05:00.123+00:00``
+    -> ``2026-11-26 14:05 UTC``; ``""`` for no time; None when ``iso`` is not a time (each
+    report then shows it as it is, escaped its own way)."""
+    if not iso:
+        return ""
+    if len(iso) >= 16 and iso[10] == "T" and iso.endswith("+00:00"):  # how storage writes it
+        return f"{iso[:10]} {iso[11:16]} UTC"
+    try:
+        when = datetime.fromisoformat(iso)
+    except ValueError:
+        return None
+    if when.tzinfo is not None:  # another offset: shown in UTC (a time without one is UTC)
+        when = when.astimezone(UTC)
+    return when.strftime("%Y-%m-%d %H:%M UTC")
+
+
 def to_utc(now: datetime | None) -> datetime:
     if now is None:
         return datetime.now(UTC)

@@ -63,6 +63,7 @@ from bot.exports.charts import (
     label_svg,
     render_svg,
 )
+from bot.exports.common import utc_minute
 from bot.exports.data import AnswerRecord, ExportPlan, PromptInfo, SessionInfo, answer_reader
 from bot.models import CHAIN_COLUMNS
 from bot.synthesis import GAP_MARK, ChainCell
@@ -101,16 +102,9 @@ def esc(text: str) -> str:
 
 
 def _when(iso: str | None) -> str:
-    """``2026-11-26T14:05:00.123+00:00`` -> ``2026-11-26 14:05 UTC`` (as the Markdown report);
-    plain text, escaped where it is used."""
-    if not iso:
-        return ""
-    if len(iso) >= 16 and iso[10] == "T" and iso.endswith("+00:00"):  # how storage writes it
-        return f"{iso[:10]} {iso[11:16]} UTC"
-    try:
-        return datetime.fromisoformat(iso).strftime("%Y-%m-%d %H:%M UTC")
-    except ValueError:
-        return iso
+    """:func:`~bot.exports.common.utc_minute`; plain text, escaped where it is used."""
+    shown = utc_minute(iso)
+    return iso or "" if shown is None else shown
 
 
 def _plural(n: int, word: str) -> str:

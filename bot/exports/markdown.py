@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import datetime
 from typing import IO
 
 from bot.exports.chain import ChainCollector, ChainEntry
+from bot.exports.common import utc_minute
 from bot.exports.data import AnswerRecord, ExportPlan, PromptInfo, SessionInfo, answer_reader
 from bot.synthesis import GAP_MARK, ChainCell
 
@@ -79,15 +79,9 @@ def md_block(text: str, prefix: str) -> str:
 
 
 def _when(iso: str | None) -> str:
-    """``2026-11-26T14:05:00.123+00:00`` -> ``2026-11-26 14:05 UTC``."""
-    if not iso:
-        return ""
-    if len(iso) >= 16 and iso[10] == "T" and iso.endswith("+00:00"):  # how storage writes it
-        return f"{iso[:10]} {iso[11:16]} UTC"
-    try:
-        return datetime.fromisoformat(iso).strftime("%Y-%m-%d %H:%M UTC")
-    except ValueError:
-        return md_escape(iso)
+    """:func:`~bot.exports.common.utc_minute`, what is not a time escaped."""
+    shown = utc_minute(iso)
+    return md_escape(iso or "") if shown is None else shown
 
 
 def _plural(n: int, word: str) -> str:
