@@ -5,6 +5,7 @@
     python bench/burst.py --modes flat --compare before=/tmp/before/bin/python \
         --pairs workshop/before                # A/B against another install of the bot
     python bench/burst.py --instrument gc      # also the collector's pauses inside the bot
+    python bench/burst.py --pin                # emulator and bot each on a CPU of its own
     python bench/burst.py --in-process ...     # the older in-process bench (burst_inprocess.py)
 
 Three processes per run, as in production: this script (it measures), the **bot** on its own
@@ -44,6 +45,13 @@ replaces the bot of this checkout. The board and paced modes run for ``workshop`
 ``--instrument gc,profile,timeline`` measures inside the bot process without changing it
 (bench/instrument/sitecustomize.py, through ``PYTHONPATH``); ``timeline``: when the
 interactions were parsed, the write batches ran and the replies left.
+
+The machine's speed: this VM's CPUs switch between two speeds ~1.7x apart, each on its own,
+in spells of a fraction of a second to seconds, whatever runs on them (bench/README.md). So the
+emulator probes every CPU just before each burst and once it is acknowledged (a fixed loop of
+pure Python, the least of three, per CPU), each run's row shows the probes, and every ratio
+is given twice: over all rounds (the headline), and over the rounds where both runs had
+**steady CPUs** (every probe within 15 % of the median probe of the whole bench run).
 """
 
 from __future__ import annotations
@@ -60,6 +68,7 @@ import struct
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -152,6 +161,9 @@ class Run:
     answers_ok: int | None = None
     board_edits: int = 0
     instrument: dict[str, Any] = field(default_factory=dict)  # from bench/instrument
+    # the emulator's speed probe of each CPU (ms), just before the burst and once it was
+    # acknowledged: [[cpu0, cpu1, ...], [cpu0, cpu1, ...]]
+    speed: list[list[float]] = field(default_factory=list)
 
     @property
     def acked(self) -> int:
@@ -264,6 +276,16 @@ def warmup_of(spec: str, rnd: int) -> int:
     return random.Random(rnd).randint(int(lo), int(hi)) if hi else int(lo)
 
 
+def pinned(pin: bool, which: int) -> Callable[[], None] | None:
+    """With ``--pin``: run the child on one CPU only, the emulator (``which`` 0) on the first
+    CPU this process may use and the bot (1) on the last (the same one on a 1-CPU machine)."""
+    if not pin:
+        return None
+    cpus = sorted(os.sched_getaffinity(0))
+    cpu = cpus[0] if which == 0 else cpus[-1]
+    return lambda: os.sched_setaffinity(0, {cpu})
+
+
 async def run_once(rnd: int, bot: str, mode: str, args: argparse.Namespace, tmp: Path,
                    variants: dict[str, str]) -> Run:
     workdir = tmp / f"r{rnd:02d}-{bot}-{mode}"
@@ -284,7 +306,7 @@ async def run_once(rnd: int, bot: str, mode: str, args: argparse.Namespace, tmp:
     with emu_log.open("wb") as elog:
         emu_proc = await asyncio.create_subprocess_exec(
             *emu_cmd, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-            stderr=elog, cwd=workdir)
+            stderr=elog, cwd=workdir, preexec_fn=pinned(args.pin, 0))
     emu = Child(emu_proc, emu_log)
     bot_proc: asyncio.subprocess.Process | None = None
     run = Run(rnd, bot, mode)
@@ -298,7 +320,8 @@ async def run_once(rnd: int, bot: str, mode: str, args: argparse.Namespace, tmp:
         with bot_log.open("wb") as blog:
             bot_proc = await asyncio.create_subprocess_exec(
                 *bot_command(bot, variants), cwd=workdir, env=env,
-                stdin=asyncio.subprocess.DEVNULL, stdout=blog, stderr=blog)
+                stdin=asyncio.subprocess.DEVNULL, stdout=blog, stderr=blog,
+                preexec_fn=pinned(args.pin, 1))
         await wait_for_mark(bot_proc, bot_log, READY_MARKS.get(bot, READY_MARKS[WORKSHOP]))
         await emu.send(cmd="setup")
         await emu.expect("armed")
@@ -322,6 +345,7 @@ async def run_once(rnd: int, bot: str, mode: str, args: argparse.Namespace, tmp:
         run.fired, run.failed = fired["fired"], fired["failed"]
         run.deferred, run.violations = fired["deferred"], fired["violations"]
         run.emulator_cpu, run.board_edits = fired["emulator_cpu"], fired["board_edits"]
+        run.speed = fired["speed"]
         acks = [(d, a) for d, a in zip(fired["dispatched"], fired["acks"], strict=True)
                 if a is not None]
         run.latencies = [a - d for d, a in acks]
@@ -378,6 +402,9 @@ def row(r: Run) -> str:
             f"{max(lat, default=0) * 1000:6.1f} | {r.cpu.loop / n * 1e6:7.0f} | "
             f"{r.cpu.other / n * 1e6:8.0f} | {r.busy:4.0%} | {r.cpu.waited * 1000:9.1f} | "
             f"{emu_busy:8.0%} | {commits:>7} | {answers:>7} |")
+    if r.speed:
+        text += ("\n    speed probe (ms per CPU): before "
+                 + ", after ".join("/".join(f"{v:.1f}" for v in probe) for probe in r.speed))
     ins = r.instrument
     if "gc_collections" in ins:
         text += (f"\n    gc: {'/'.join(map(str, ins['gc_collections']))} collections "
@@ -401,13 +428,33 @@ def row(r: Run) -> str:
     return text
 
 
-def ratios(runs: list[Run], num: tuple[str, str], den: tuple[str, str]) -> list[float]:
-    """Per round, throughput of ``num`` over ``den`` ((bot, mode) each)."""
+# The VM's CPUs switch between two speeds ~1.7x apart, each on its own, in spells of a fraction
+# of a second to seconds (bench/README.md). A run counts as steady when every probe of its CPUs,
+# before and after its burst, is within this fraction of the median probe of the whole bench
+# run: the CPUs stayed at their usual level throughout (very likely; a spell shorter than the
+# burst can slip between the probes).
+STEADY = 0.15
+
+
+def steady_cpus(runs: list[Run]) -> Callable[[Run], bool]:
+    """Whether a run's CPUs were at the bench run's usual speed before and after its burst."""
+    probes = [v for r in runs for probe in r.speed for v in probe]
+    if not probes:
+        return lambda r: False
+    usual = statistics.median(probes)
+    return lambda r: bool(r.speed) and all(abs(v / usual - 1) <= STEADY
+                                           for probe in r.speed for v in probe)
+
+
+def ratios(runs: list[Run], num: tuple[str, str], den: tuple[str, str],
+           keep: Callable[[Run], bool] | None = None) -> list[float]:
+    """Per round, throughput of ``num`` over ``den`` ((bot, mode) each); with ``keep``, only
+    the rounds where both runs pass it."""
     by = {(r.round, r.bot, r.mode): r for r in runs}
     out = []
     for rnd in sorted({r.round for r in runs}):
         a, b = by.get((rnd, *num)), by.get((rnd, *den))
-        if a and b and b.throughput:
+        if a and b and b.throughput and (keep is None or (keep(a) and keep(b))):
             out.append(a.throughput / b.throughput)
     return out
 
@@ -444,13 +491,19 @@ def summary(runs: list[Run], bots: list[str], pairs: list[tuple[str, str]]) -> l
                          f"max {max(values):.2f} ({len(values)} rounds) "
                          f"[{', '.join(f'{v:.2f}' for v in values)}]")
 
+    steady_run = steady_cpus(runs)
+    steady = ", both runs on steady CPUs"
+
+    def both(label: str, num: tuple[str, str], den: tuple[str, str]) -> None:
+        say(label, ratios(runs, num, den))
+        say(label + steady, ratios(runs, num, den, steady_run))
+
     for bot in bots:
         if bot in BASELINES:
             continue
-        say(f"throughput {bot}/baseline (flat)", ratios(runs, (bot, FLAT), (BASELINE, FLAT)))
-        say(f"throughput {bot}/tuned (flat)", ratios(runs, (bot, FLAT), (TUNED, FLAT)))
-        say(f"throughput {bot} with board / without (flat)",
-            ratios(runs, (bot, BOARD), (bot, FLAT)))
+        both(f"throughput {bot}/baseline (flat)", (bot, FLAT), (BASELINE, FLAT))
+        both(f"throughput {bot}/tuned (flat)", (bot, FLAT), (TUNED, FLAT))
+        both(f"throughput {bot} with board / without (flat)", (bot, BOARD), (bot, FLAT))
         for mode in (PACED, PACED_BOARD):
             lat = [x for r in runs if r.bot == bot and r.mode == mode for x in r.latencies]
             if lat:
@@ -462,7 +515,12 @@ def summary(runs: list[Run], bots: list[str], pairs: list[tuple[str, str]]) -> l
             lines.append(f"{bot} board edits during a flat burst: {min(edits)}-{max(edits)}")
     for num, den in pairs:
         for mode in (FLAT, BOARD):
-            say(f"throughput {num}/{den} ({mode})", ratios(runs, (num, mode), (den, mode)))
+            both(f"throughput {num}/{den} ({mode})", (num, mode), (den, mode))
+    if any(r.speed for r in runs):
+        usual = statistics.median(v for r in runs for probe in r.speed for v in probe)
+        lines.append(f"runs on steady CPUs (every speed probe before and after the burst "
+                     f"within {STEADY:.0%} of the median probe, {usual:.1f} ms): "
+                     f"{sum(1 for r in runs if steady_run(r))} of {len(runs)}")
     acked = sum(r.answers_acked or 0 for r in runs)
     ok = sum(r.answers_ok or 0 for r in runs)
     lines.append(f"answers: {ok}/{acked} acknowledged answers present in the database "
@@ -590,6 +648,9 @@ def main(argv: list[str] | None = None) -> int:
                              "folder, removed at the end)")
     parser.add_argument("--in-process", action="store_true",
                         help="the older bench: bot and emulator in this one process")
+    parser.add_argument("--pin", action="store_true",
+                        help="the emulator on one CPU and the bot (all its threads) on another, so "
+                             "the stand-in for Discord never takes the bot's CPU")
     parser.add_argument("--smoke", action="store_true", help="tiny numbers, one round")
     args = parser.parse_args(argv)
     if args.smoke:

@@ -22,7 +22,7 @@ def run_bench(*args: str) -> str:
 
 def test_burst_benchmark_smoke_run_in_the_production_shape() -> None:
     """Bot, baselines and emulator as separate processes; every figure of the report there."""
-    out = run_bench("--instrument", "gc,timeline")
+    out = run_bench("--instrument", "gc,timeline", "--pin")
     rows = [line for line in out.splitlines() if line.startswith("|   0 |")]
     for bot, mode in [("workshop", "flat"), ("baseline", "flat"), ("tuned", "flat"),
                       ("workshop", "board"), ("workshop", "paced"), ("workshop", "paced-board")]:
@@ -43,6 +43,11 @@ def test_burst_benchmark_smoke_run_in_the_production_shape() -> None:
     # the instruments inside the bot process: the write batches of the workshop bot's burst
     assert re.search(r"write batches \(start\+ms: jobs\) [0-9.]+\+[0-9.]+: [0-9]+", out), out
     assert "gc: " in out
+    # the machine's speed, probed on every CPU before and after each burst
+    probes = re.findall(r"speed probe \(ms per CPU\): before ([0-9./]+), after ([0-9./]+)", out)
+    assert len(probes) == len(rows), out
+    assert all(float(v) > 0 for pair in probes for probe in pair for v in probe.split("/"))
+    assert re.search(r"runs on steady CPUs \(.*\): [0-9]+ of 6", out), out
 
 
 def test_burst_benchmark_in_process_smoke_run() -> None:
