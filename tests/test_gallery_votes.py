@@ -174,6 +174,46 @@ async def test_erasure_takes_comments_and_dots_and_names_the_cards(engine: Engin
     assert await db.fetchall("SELECT user_id FROM dot_clicks") == []
 
 
+async def test_an_edit_reaches_the_cards_posted_unless_it_would_give_a_pseudonym_away(
+    engine: Engine
+) -> None:
+    """Cards already posted show an edited answer's new text (a group's new version, a person's
+    answer in a named session), but not a person's own answer in an anonymous session: a card
+    changing as someone submits would link them to their pseudonym."""
+    start = engine.start
+    named = await start(G, 201, group_name="named", workshop=WORKSHOP, set_id="key-questions",
+                        started_by=1)
+    anon = await start(G, 202, group_name="anon", workshop=WORKSHOP, set_id="key-questions",
+                       started_by=1, anonymous=True)
+    team = await start(G, 203, group_name="team", workshop=WORKSHOP, set_id="key-questions",
+                       started_by=1, anonymous=True, answers="group")
+    posted = {}
+    for n, (session, user) in enumerate(((named, 10), (anon, 20), (team, 30))):
+        first = await answer(engine, session, user, f"first {session.group_name}")
+        posted[session.group_name] = 900 + n
+        for kind in ("gallery", "gallery-result"):  # a card, and a vote's result card
+            await engine.db.remember_message(
+                guild_id=G, kind=kind, channel_id=300, message_id=900 + n + (10 if
+                kind == "gallery-result" else 0), session_id=session.id, answer_id=first.id)
+    changed: list[GalleryCardsChanged] = []
+    engine.events.subscribe(GalleryCardsChanged, changed.append)
+
+    await answer(engine, named, 10, "named, edited")
+    (event,) = changed
+    assert sorted(c.note.message_id for c in event.changes) == [900, 910]
+    assert all(c.shown is not None and "named, edited" in c.shown.fields.values()
+               for c in event.changes)
+    await answer(engine, team, 31, "the team's second version")
+    assert len(changed) == 2
+    assert sorted(c.note.message_id for c in changed[1].changes) == [902, 912]
+    assert all(c.shown is not None and "the team's second version" in c.shown.fields.values()
+               for c in changed[1].changes)
+    await answer(engine, anon, 20, "anon, edited")
+    assert len(changed) == 2  # no event: the anonymous person's cards are left as posted
+    await answer(engine, named, 11, "a new answer: no cards yet")
+    assert len(changed) == 2
+
+
 async def test_a_restore_erases_again_a_person_who_only_commented_and_voted(
     db_path: Path, tmp_path: Path, library
 ) -> None:  # type: ignore[no-untyped-def]

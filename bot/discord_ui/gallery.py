@@ -1,12 +1,13 @@
 """Gallery walks, comments and dot-votes in Discord: the cards (one message per answer shown,
 with **Comment**, **Add a dot** and **Remove a dot**), the comment form, posting a round, a vote
-or its results in every group's channel, and editing cards whose answer was erased.
+or its results in every group's channel, and editing cards whose answer was edited or
+erased.
 
 The engine decides who sees what (bot/engine/gallery.py: :class:`~bot.engine.gallery.Shown`
 carries no user id, and a name only where the workshop allows names); this module renders it,
 with every piece of people's text escaped and no pings. Cards are remembered with the answer
 they show (kind :data:`GALLERY` or :data:`RESULT`), so they can be edited by channel and
-message id when an author erases their answers.
+message id when an author edits or erases their answers.
 """
 
 from __future__ import annotations
@@ -500,7 +501,7 @@ def results_summary(closed: VoteClose, problems: dict[int, str]) -> str:
 
 class GalleryEvents:
     """Posts what nobody's command shows: a round or the end of a walk moved on by its
-    timer; and edits the cards of answers their authors erased."""
+    timer; and edits the cards of answers their authors edited or erased."""
 
     def __init__(self, bot: WorkshopBot) -> None:
         self.bot = bot
@@ -519,8 +520,9 @@ class GalleryEvents:
             await post_step(self.bot, self.bot.engine, event.step)
 
     async def on_cards_changed(self, event: GalleryCardsChanged) -> None:
-        for change in event.changes:
-            await self._edit(change)
+        # all at once (each channel has its own rate limit): the person whose edit or erasure
+        # caused this is answered once the cards are edited
+        await asyncio.gather(*(self._edit(change) for change in event.changes))
 
     async def _edit(self, change: CardChange) -> None:
         note, db = change.note, self.bot.engine.db

@@ -527,6 +527,10 @@ class Engine(WorkshopRun, Timers, GalleryRun, ChainRun):
             await self.events.publish(ev.AnswerSaved(
                 session, result.answer, created=outcome is SaveOutcome.CREATED
             ))
+        if outcome is SaveOutcome.UPDATED and (result.answer.is_group or not session.anonymous):
+            # gallery cards already posted show the new text; not a person's own answer in an
+            # anonymous session: a card changing as someone submits would link them to it
+            await self._cards_after_edit(guild_id, result.answer.id)
         return Submission(
             answer=result.answer,
             created=outcome is SaveOutcome.CREATED,
@@ -555,7 +559,7 @@ class Engine(WorkshopRun, Timers, GalleryRun, ChainRun):
         log.info("erased %d answers of one participant in guild %d", count, guild_id)
         await self.events.publish(ev.AnswersErased(guild_id, user_id, count))
         if cards:
-            await self._cards_after_erasure(guild_id, cards)
+            await self._refresh_cards(guild_id, cards)
         return count
 
     # settings ----------------------------------------------------------------------------------

@@ -125,8 +125,9 @@ class ShownComment:
 
 @dataclass(frozen=True, slots=True)
 class CardChange:
-    """A posted card (``note``) whose answer changed because its author erased theirs: show
-    ``shown`` now (a group answer gone back to an earlier version), or withdraw it (None)."""
+    """A posted card (``note``) whose answer changed since: its author edited it or erased
+    theirs. Show ``shown`` now (the new text, or a group answer gone back to an earlier
+    version), or withdraw the card (None: the answer is gone)."""
 
     note: BotMessage
     shown: Shown | None
@@ -144,7 +145,8 @@ class GalleryWalkStep(Event):
 
 @dataclass(frozen=True, slots=True)
 class GalleryCardsChanged(Event):
-    """Cards showing answers someone erased must be edited (see :class:`CardChange`)."""
+    """Cards showing answers their authors edited or erased must be edited (see
+    :class:`CardChange`)."""
 
     guild_id: int
     changes: tuple[CardChange, ...]
@@ -543,8 +545,17 @@ class GalleryRun:
         ids = [a.id for a in await self.db.answers_of_user(guild_id, user_id)]
         return await self.db.cards_showing(guild_id, ids)
 
-    async def _cards_after_erasure(self: Engine, guild_id: int,
-                                   notes: list[BotMessage]) -> None:
+    async def _cards_after_edit(self: Engine, guild_id: int, answer_id: int) -> None:
+        """An answer was edited (or its group saved a new version): the gallery and result
+        cards already posted with it show the new text, as its author now wants it read. One
+        indexed read per edit; new answers have no cards yet."""
+        notes = await self.db.cards_showing(guild_id, [answer_id])
+        if notes:
+            await self._refresh_cards(guild_id, notes)
+
+    async def _refresh_cards(self: Engine, guild_id: int, notes: list[BotMessage]) -> None:
+        """Posted cards (``notes``) whose answer changed: the answer as it is now, or None
+        where it is gone (:class:`GalleryCardsChanged`)."""
         changes = []
         for note in notes:
             shown = await self._shown_by_id(guild_id, note.answer_id or 0)

@@ -292,6 +292,28 @@ async def test_anonymous_groups_leak_no_name_in_cards_comments_or_results(
                 "Yara's idea", "").replace("to Zed", ""), part
 
 
+async def test_an_edited_answer_updates_the_cards_other_groups_read(world: World) -> None:
+    """Alice (a named session) takes something out of her answer during the walk: the card in
+    group B's channel shows the new text. Bob's answer (anonymous) stays as posted: a card
+    changing as he submits would tell the room which pseudonym is his."""
+    card_a = await start_group(world, world.chan)
+    card_b = await start_group(world, world.chan_b, anonymous=True)
+    await answer(world.alice, card_a, "Alice's first thought, with a detail to take out")
+    await answer(world.bob, card_b, "Bob's first thought")
+    await reply(world.facilitator, "workshop gallery start", world.chan, workshop=WORKSHOP)
+    alices_card = card_of(world, world.chan_b, "Alice's first thought")
+    bobs_card = card_of(world, world.chan, "Bob's first thought")
+
+    assert "Updated your answer" in await answer(world.bob, card_b, "Bob's second thought")
+    assert "Updated your answer" in await answer(world.alice, card_a, "Alice's second thought")
+    edited = world.emu.get_message(alices_card.id)
+    assert "Alice's second thought" in edited.text and "detail" not in edited.text
+    assert [b["label"] for b in edited.buttons] == ["Comment", "Add a dot", "Remove a dot"]
+    assert edited.embeds[0]["title"] == alices_card.embeds[0]["title"]  # same label
+    unchanged = world.emu.get_message(bobs_card.id)
+    assert "Bob's first thought" in unchanged.text and "second" not in unchanged.text
+
+
 async def test_forget_me_reaches_cards_comments_and_dots(world: World) -> None:
     dave = world.guild.add_member("Dave")
     carol = world.guild.add_member("Carol")
