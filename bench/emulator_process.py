@@ -72,7 +72,7 @@ def speed_probe() -> list[float]:
     """The CPU time (ms) a fixed loop of pure Python takes on each CPU this process may use,
     run on one CPU at a time. The VM's CPUs switch between two speeds (~1.7x apart, each on its
     own, in spells of a fraction of a second to seconds): a burst whose probes before and after
-    show the quick level on every CPU ran on quick CPUs throughout (very likely)."""
+    read the same level on every CPU most likely ran at that level throughout."""
     cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
     out = []
     try:
