@@ -187,16 +187,20 @@ async def test_an_edit_reaches_the_cards_posted_unless_it_would_give_a_pseudonym
                        started_by=1, anonymous=True)
     team = await start(G, 203, group_name="team", workshop=WORKSHOP, set_id="key-questions",
                        started_by=1, anonymous=True, answers="group")
-    posted = {}
-    for n, (session, user) in enumerate(((named, 10), (anon, 20), (team, 30))):
-        first = await answer(engine, session, user, f"first {session.group_name}")
-        posted[session.group_name] = 900 + n
+    firsts = []
+    for session, user in ((named, 10), (anon, 20), (team, 30)):
+        firsts.append(await answer(engine, session, user, f"first {session.group_name}"))
+    changed: list[GalleryCardsChanged] = []
+    engine.events.subscribe(GalleryCardsChanged, changed.append)
+    await answer(engine, named, 10, "edited before any walk: no card to look for")
+    assert changed == []
+
+    await engine.start_walk(G, WORKSHOP)
+    for n, (session, first) in enumerate(zip((named, anon, team), firsts, strict=True)):
         for kind in ("gallery", "gallery-result"):  # a card, and a vote's result card
             await engine.db.remember_message(
                 guild_id=G, kind=kind, channel_id=300, message_id=900 + n + (10 if
                 kind == "gallery-result" else 0), session_id=session.id, answer_id=first.id)
-    changed: list[GalleryCardsChanged] = []
-    engine.events.subscribe(GalleryCardsChanged, changed.append)
 
     await answer(engine, named, 10, "named, edited")
     (event,) = changed
@@ -212,6 +216,12 @@ async def test_an_edit_reaches_the_cards_posted_unless_it_would_give_a_pseudonym
     assert len(changed) == 2  # no event: the anonymous person's cards are left as posted
     await answer(engine, named, 11, "a new answer: no cards yet")
     assert len(changed) == 2
+    # after a restart the bot still knows which workshops have had a walk
+    again = await Engine.create(engine.db, engine.library)
+    again.events.subscribe(GalleryCardsChanged, changed.append)
+    await answer(again, named, 10, "named, edited after a restart")
+    assert len(changed) == 3 and sorted(c.note.message_id for c in changed[2].changes) == [900,
+                                                                                          910]
 
 
 async def test_a_restore_erases_again_a_person_who_only_commented_and_voted(

@@ -114,6 +114,8 @@ class Engine(WorkshopRun, Timers, GalleryRun, ChainRun):
         self._answers: dict[tuple[int, str, int], dict[str, FieldValue]] = {}
         self._versions: dict[tuple[int, str], int] = {}  # group answers' current versions
         self._roles: dict[int, int | None] = {}
+        # workshops that have had a gallery walk or a vote (only their answers can be on cards)
+        self._shared: set[int] = set()
         self.register_timers()
         self.register_gallery()
 
@@ -136,6 +138,7 @@ class Engine(WorkshopRun, Timers, GalleryRun, ChainRun):
         for a in await self.db.answers_of_unclosed_sessions():
             self._keep(a)
         self._roles = await self.db.facilitator_roles()
+        self._shared = await self.db.shared_workshops()
         await self.load_timers()
 
     def _keep(self, answer: AnswerRow) -> None:
@@ -527,7 +530,8 @@ class Engine(WorkshopRun, Timers, GalleryRun, ChainRun):
             await self.events.publish(ev.AnswerSaved(
                 session, result.answer, created=outcome is SaveOutcome.CREATED
             ))
-        if outcome is SaveOutcome.UPDATED and (result.answer.is_group or not session.anonymous):
+        if outcome is SaveOutcome.UPDATED and session.workshop_id in self._shared and \
+                (result.answer.is_group or not session.anonymous):
             # gallery cards already posted show the new text; not a person's own answer in an
             # anonymous session: a card changing as someone submits would link them to it
             await self._cards_after_edit(guild_id, result.answer.id)

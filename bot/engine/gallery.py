@@ -306,6 +306,7 @@ class GalleryRun:
             raise WorkshopError("A gallery walk is already running in this workshop: move it "
                                 "on with `/workshop gallery rotate`, or stop it with "
                                 "`/workshop gallery end`.")
+        self._shared.add(workshop.id)
         log.info("gallery walk %d started in guild %d (%d groups)", walk.id, guild_id,
                  len(groups))
         await self._schedule_rotation(walk)
@@ -479,6 +480,7 @@ class GalleryRun:
         if vote is None:
             raise WorkshopError("A vote on that prompt is already open in this workshop; "
                                 "close it with `/workshop vote close`.")
+        self._shared.add(workshop.id)
         log.info("vote %d opened in guild %d (%d groups, %d dots)", vote.id, guild_id,
                  len(groups), dots)
         await self._set_phase(workshop)
@@ -548,7 +550,8 @@ class GalleryRun:
     async def _cards_after_edit(self: Engine, guild_id: int, answer_id: int) -> None:
         """An answer was edited (or its group saved a new version): the gallery and result
         cards already posted with it show the new text, as its author now wants it read. One
-        indexed read per edit; new answers have no cards yet."""
+        indexed read per edit of an answer in a workshop that has had a walk or a vote (the
+        caller checks); new answers have no cards yet."""
         notes = await self.db.cards_showing(guild_id, [answer_id])
         if notes:
             await self._refresh_cards(guild_id, notes)

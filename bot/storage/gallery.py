@@ -110,6 +110,13 @@ class Gallery(StoreBase):
 
     # --- answers as other groups see them -----------------------------------------------------
 
+    async def shared_workshops(self) -> set[int]:
+        """Workshops that have had a gallery walk or a vote: the only ones whose answers can be
+        on cards other groups read."""
+        rows = await self.fetchall(
+            "SELECT workshop_id FROM gallery_walks UNION SELECT workshop_id FROM votes")
+        return {r[0] for r in rows}
+
     async def answers_for_prompt(self, guild_id: int, session_id: int, prompt_id: str
                                  ) -> list[tuple[AnswerRow, int | None]]:
         """A session's answers to a prompt, each with its pseudonym number in anonymous
