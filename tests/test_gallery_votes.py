@@ -192,8 +192,13 @@ async def test_an_edit_reaches_the_cards_posted_unless_it_would_give_a_pseudonym
         firsts.append(await answer(engine, session, user, f"first {session.group_name}"))
     changed: list[GalleryCardsChanged] = []
     engine.events.subscribe(GalleryCardsChanged, changed.append)
+    statements: list[str] = []  # every statement SQLite runs for the bot from here on
+    raw = engine.db._conn
+    await raw._execute(raw._conn.set_trace_callback, statements.append)
     await answer(engine, named, 10, "edited before any walk: no card to look for")
     assert changed == []
+    # no walk or vote in this workshop yet, so its edits do not look for cards at all
+    assert statements and not any("bot_messages" in sql for sql in statements)
 
     await engine.start_walk(G, WORKSHOP)
     for n, (session, first) in enumerate(zip((named, anon, team), firsts, strict=True)):
@@ -202,7 +207,9 @@ async def test_an_edit_reaches_the_cards_posted_unless_it_would_give_a_pseudonym
                 guild_id=G, kind=kind, channel_id=300, message_id=900 + n + (10 if
                 kind == "gallery-result" else 0), session_id=session.id, answer_id=first.id)
 
+    statements.clear()
     await answer(engine, named, 10, "named, edited")
+    assert any("FROM bot_messages" in sql for sql in statements)
     (event,) = changed
     assert sorted(c.note.message_id for c in event.changes) == [900, 910]
     assert all(c.shown is not None and "named, edited" in c.shown.fields.values()
